@@ -6,6 +6,7 @@
 
 pub mod book;
 pub mod error;
+pub mod field_error;
 pub mod fixed;
 pub mod ids;
 pub mod market;
@@ -15,6 +16,7 @@ pub mod trade;
 
 pub use book::{BookSide, Level, OrderBook};
 pub use error::ModelError;
+pub use field_error::FieldError;
 pub use ids::{ConditionId, TokenId};
 pub use market::{Market, MarketStatus, Outcome};
 pub use num::{Price, Size, TickSize, Usdc};
