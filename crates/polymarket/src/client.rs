@@ -1,0 +1,389 @@
+//! [`Polymarket`]: the REST side of the connector (Gamma discovery and CLOB market data),
+//! every call through the SDK with rate limits, timeouts and retries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use polybot_model::{ConditionId, Market, OrderBook, Probability, TickSize, TokenId};
+use polymarket_client_sdk_v2::clob::types::request::{
+    MidpointRequest, OrderBookSummaryRequest, PriceHistoryRequest, SpreadRequest,
+};
+use polymarket_client_sdk_v2::clob::types::{Interval, TimeRange};
+use polymarket_client_sdk_v2::types::Decimal;
+use polymarket_client_sdk_v2::{clob, gamma};
+
+use crate::config::{Endpoints, HttpConfig};
+use crate::convert;
+use crate::error::{ConnectorError, Result};
+use crate::ratelimit::Family;
+use crate::retry::Resilience;
+
+/// Books per `POST /books` request.
+const BOOKS_BATCH: usize = 100;
+
+/// Filters passed to Gamma's `/markets` (server-side, before polybot's own scan filters).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GammaQuery {
+    /// `Some(false)` lists only open markets.
+    pub closed: Option<bool>,
+    pub volume_min: Option<f64>,
+    pub liquidity_min: Option<f64>,
+    pub end_date_min: Option<DateTime<Utc>>,
+    pub end_date_max: Option<DateTime<Utc>>,
+    /// A Gamma field to order by, e.g. `volumeNum`.
+    pub order: Option<String>,
+    pub ascending: Option<bool>,
+}
+
+/// A Gamma record that could not be turned into a market, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Where it was: a Gamma id, or the page offset when the record could not even be parsed.
+    pub locator: String,
+    pub reason: String,
+}
+
+/// Markets fetched from Gamma, and what was skipped on the way.
+#[derive(Debug, Default)]
+pub struct GammaFetch {
+    pub markets: Vec<Market>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// The span of a price history request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistorySpan {
+    LastMinute,
+    LastHour,
+    LastSixHours,
+    LastDay,
+    LastWeek,
+    All,
+    Range { start_ts: i64, end_ts: i64 },
+}
+
+#[derive(Clone)]
+pub struct Polymarket {
+    clob: clob::Client,
+    gamma: gamma::Client,
+    resilience: Arc<Resilience>,
+    endpoints: Endpoints,
+}
+
+impl std::fmt::Debug for Polymarket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Polymarket")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Polymarket {
+    pub fn new(endpoints: &Endpoints, http: &HttpConfig) -> Result<Self> {
+        let sdk_err = |e: polymarket_client_sdk_v2::error::Error| ConnectorError::Sdk {
+            op: "connect",
+            message: e.to_string(),
+        };
+        Ok(Polymarket {
+            clob: clob::Client::new(&endpoints.clob_url, clob::Config::default())
+                .map_err(sdk_err)?,
+            gamma: gamma::Client::new(&endpoints.gamma_url).map_err(sdk_err)?,
+            resilience: Arc::new(Resilience::new(http.clone())),
+            endpoints: endpoints.clone(),
+        })
+    }
+
+    #[must_use]
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The SDK's CLOB client (for callers that need an endpoint not wrapped here).
+    #[must_use]
+    pub fn clob(&self) -> &clob::Client {
+        &self.clob
+    }
+
+    #[must_use]
+    pub fn resilience(&self) -> &Resilience {
+        &self.resilience
+    }
+
+    /// The CLOB's clock, unix seconds.
+    pub async fn server_time(&self) -> Result<i64> {
+        self.resilience
+            .call("server_time", Family::ClobRead, || self.clob.server_time())
+            .await
+    }
+
+    pub async fn version(&self) -> Result<u32> {
+        self.resilience
+            .call("version", Family::ClobRead, || self.clob.version())
+            .await
+    }
+
+    /// Up to `max` markets from Gamma, `page_size` per request. A page that fails to parse is
+    /// split until the bad record is isolated, which is then skipped and reported: one odd
+    /// market must not hide the hundred around it.
+    pub async fn gamma_markets(
+        &self,
+        query: &GammaQuery,
+        page_size: u32,
+        max: usize,
+    ) -> Result<GammaFetch> {
+        let mut out = GammaFetch::default();
+        let page_size = page_size.clamp(1, 500) as usize;
+        let mut offset = 0usize;
+        while out.markets.len() + out.skipped.len() < max {
+            let want = page_size.min(max - out.markets.len() - out.skipped.len());
+            let (records, exhausted) = self
+                .gamma_range(query, offset, want, &mut out.skipped)
+                .await?;
+            for record in &records {
+                match convert::market_from_gamma(record) {
+                    Ok(market) => out.markets.push(market),
+                    Err(e) => out.skipped.push(Skipped {
+                        locator: format!("gamma id {}", record.id),
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+            offset += want;
+            if exhausted {
+                break;
+            }
+        }
+        for s in &out.skipped {
+            tracing::warn!(locator = %s.locator, reason = %s.reason, "skipped a Gamma market");
+        }
+        Ok(out)
+    }
+
+    /// Fetches `[offset, offset + limit)`, bisecting around records the SDK cannot parse.
+    /// Returns the records and whether the listing ended inside the range.
+    async fn gamma_range(
+        &self,
+        query: &GammaQuery,
+        offset: usize,
+        limit: usize,
+        skipped: &mut Vec<Skipped>,
+    ) -> Result<(Vec<gamma::types::response::Market>, bool)> {
+        let mut pending = vec![(offset, limit)];
+        let mut records = Vec::new();
+        let mut exhausted = false;
+        while let Some((off, lim)) = pending.pop() {
+            let request = markets_request(query, off, lim);
+            match self
+                .resilience
+                .call("gamma_markets", Family::GammaMarkets, || {
+                    self.gamma.markets(&request)
+                })
+                .await
+            {
+                Ok(page) => {
+                    exhausted |= page.len() < lim;
+                    records.push((off, page));
+                }
+                Err(ConnectorError::Decode { message, .. }) if lim > 1 => {
+                    tracing::debug!(offset = off, limit = lim, %message, "Gamma page failed to parse; bisecting");
+                    let half = lim / 2;
+                    pending.push((off + half, lim - half));
+                    pending.push((off, half));
+                }
+                Err(ConnectorError::Decode { message, .. }) => {
+                    skipped.push(Skipped {
+                        locator: format!("gamma /markets offset {off}"),
+                        reason: message,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        records.sort_by_key(|(off, _)| *off);
+        Ok((
+            records.into_iter().flat_map(|(_, page)| page).collect(),
+            exhausted,
+        ))
+    }
+
+    /// One market by slug, from Gamma.
+    pub async fn market_by_slug(&self, slug: &str) -> Result<Option<Market>> {
+        let mut request = gamma::types::request::MarketsRequest::default();
+        request.slug = vec![slug.to_owned()];
+        self.first_market(&request).await
+    }
+
+    /// One market by condition id, from Gamma.
+    pub async fn market_by_condition(&self, id: ConditionId) -> Result<Option<Market>> {
+        let mut request = gamma::types::request::MarketsRequest::default();
+        request.condition_ids = vec![id.0];
+        self.first_market(&request).await
+    }
+
+    async fn first_market(
+        &self,
+        request: &gamma::types::request::MarketsRequest,
+    ) -> Result<Option<Market>> {
+        let page = self
+            .resilience
+            .call("gamma_markets", Family::GammaMarkets, || {
+                self.gamma.markets(request)
+            })
+            .await?;
+        page.first().map(convert::market_from_gamma).transpose()
+    }
+
+    pub async fn book(&self, token: TokenId) -> Result<OrderBook> {
+        let request = OrderBookSummaryRequest::builder().token_id(token.0).build();
+        let response = self
+            .resilience
+            .call("book", Family::ClobRead, || self.clob.order_book(&request))
+            .await?;
+        convert::book_from_rest(&response)
+    }
+
+    /// Books for many tokens, batched.
+    pub async fn books(&self, tokens: &[TokenId]) -> Result<Vec<OrderBook>> {
+        let mut books = Vec::with_capacity(tokens.len());
+        for chunk in tokens.chunks(BOOKS_BATCH) {
+            let requests: Vec<_> = chunk
+                .iter()
+                .map(|t| OrderBookSummaryRequest::builder().token_id(t.0).build())
+                .collect();
+            let responses = self
+                .resilience
+                .call("books", Family::ClobRead, || {
+                    self.clob.order_books(&requests)
+                })
+                .await?;
+            for response in &responses {
+                books.push(convert::book_from_rest(response)?);
+            }
+        }
+        Ok(books)
+    }
+
+    pub async fn midpoints(&self, tokens: &[TokenId]) -> Result<HashMap<TokenId, Probability>> {
+        let requests: Vec<_> = tokens
+            .iter()
+            .map(|t| MidpointRequest::builder().token_id(t.0).build())
+            .collect();
+        let response = self
+            .resilience
+            .call("midpoints", Family::ClobRead, || {
+                self.clob.midpoints(&requests)
+            })
+            .await?;
+        Ok(quotes(response.midpoints.iter().map(|(k, v)| (*k, v))))
+    }
+
+    pub async fn spreads(&self, tokens: &[TokenId]) -> Result<HashMap<TokenId, Probability>> {
+        let requests: Vec<_> = tokens
+            .iter()
+            .map(|t| SpreadRequest::builder().token_id(t.0).build())
+            .collect();
+        let response = self
+            .resilience
+            .call("spreads", Family::ClobRead, || self.clob.spreads(&requests))
+            .await?;
+        Ok(quotes(
+            response.spreads.iter().flatten().map(|(k, v)| (*k, v)),
+        ))
+    }
+
+    /// `(unix seconds, price)` points of a token's price history.
+    pub async fn price_history(
+        &self,
+        token: TokenId,
+        span: HistorySpan,
+        fidelity_minutes: Option<u32>,
+    ) -> Result<Vec<(i64, Probability)>> {
+        let time_range = match span {
+            HistorySpan::LastMinute => TimeRange::from_interval(Interval::OneMinute),
+            HistorySpan::LastHour => TimeRange::from_interval(Interval::OneHour),
+            HistorySpan::LastSixHours => TimeRange::from_interval(Interval::SixHours),
+            HistorySpan::LastDay => TimeRange::from_interval(Interval::OneDay),
+            HistorySpan::LastWeek => TimeRange::from_interval(Interval::OneWeek),
+            HistorySpan::All => TimeRange::from_interval(Interval::Max),
+            HistorySpan::Range { start_ts, end_ts } => TimeRange::Range { start_ts, end_ts },
+        };
+        let request = PriceHistoryRequest::builder()
+            .market(token.0)
+            .time_range(time_range)
+            .maybe_fidelity(fidelity_minutes)
+            .build();
+        let response = self
+            .resilience
+            .call("price_history", Family::ClobRead, || {
+                self.clob.price_history(&request)
+            })
+            .await?;
+        Ok(response
+            .history
+            .iter()
+            .filter_map(|p| convert::probability(&p.p).map(|q| (p.t, q)))
+            .collect())
+    }
+
+    pub async fn tick_size(&self, token: TokenId) -> Result<TickSize> {
+        let response = self
+            .resilience
+            .call("tick_size", Family::ClobRead, || {
+                self.clob.tick_size(token.0)
+            })
+            .await?;
+        let value = response.minimum_tick_size.as_decimal();
+        convert::tick_size(&value).ok_or_else(|| ConnectorError::Invalid {
+            what: "tick size of token",
+            id: token.to_string(),
+            reason: value.to_string(),
+        })
+    }
+
+    pub async fn neg_risk(&self, token: TokenId) -> Result<bool> {
+        Ok(self
+            .resilience
+            .call("neg_risk", Family::ClobRead, || self.clob.neg_risk(token.0))
+            .await?
+            .neg_risk)
+    }
+
+    pub async fn fee_rate_bps(&self, token: TokenId) -> Result<u32> {
+        Ok(self
+            .resilience
+            .call("fee_rate", Family::ClobRead, || {
+                self.clob.fee_rate_bps(token.0)
+            })
+            .await?
+            .base_fee)
+    }
+}
+
+fn markets_request(
+    query: &GammaQuery,
+    offset: usize,
+    limit: usize,
+) -> gamma::types::request::MarketsRequest {
+    let dec = |v: f64| Decimal::from_f64_retain(v);
+    // The request type is non-exhaustive: start from its default and set what we use.
+    let mut request = gamma::types::request::MarketsRequest::default();
+    request.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX));
+    request.offset = Some(i32::try_from(offset).unwrap_or(i32::MAX));
+    request.order.clone_from(&query.order);
+    request.ascending = query.ascending;
+    request.closed = query.closed;
+    request.volume_num_min = query.volume_min.and_then(dec);
+    request.liquidity_num_min = query.liquidity_min.and_then(dec);
+    request.end_date_min = query.end_date_min;
+    request.end_date_max = query.end_date_max;
+    request
+}
+
+fn quotes<'a>(
+    entries: impl Iterator<Item = (polymarket_client_sdk_v2::types::U256, &'a Decimal)>,
+) -> HashMap<TokenId, Probability> {
+    entries
+        .filter_map(|(token, value)| convert::probability(value).map(|p| (TokenId(token), p)))
+        .collect()
+}
