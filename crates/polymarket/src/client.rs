@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use polybot_model::{ConditionId, Market, OrderBook, Probability, TickSize, TokenId};
 use polymarket_client_sdk_v2::clob::types::request::{
-    MidpointRequest, OrderBookSummaryRequest, PriceHistoryRequest, SpreadRequest,
+    MidpointRequest, OrderBookSummaryRequest, PriceHistoryRequest, PriceRequest, SpreadRequest,
 };
 use polymarket_client_sdk_v2::clob::types::{Interval, TimeRange};
 use polymarket_client_sdk_v2::types::Decimal;
@@ -49,6 +49,19 @@ pub struct Skipped {
 pub struct GammaFetch {
     pub markets: Vec<Market>,
     pub skipped: Vec<Skipped>,
+}
+
+/// A Gamma event: a group of markets (for neg-risk events, exactly one of them resolves YES).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub neg_risk: bool,
+    pub end_date: Option<DateTime<Utc>>,
+    pub volume: polybot_model::Usdc,
+    pub liquidity: polybot_model::Usdc,
+    pub markets: Vec<Market>,
 }
 
 /// The span of a price history request.
@@ -133,78 +146,112 @@ impl Polymarket {
         max: usize,
     ) -> Result<GammaFetch> {
         let mut out = GammaFetch::default();
+        let records = self
+            .paged(
+                "gamma_markets",
+                Family::GammaMarkets,
+                page_size,
+                max,
+                &mut out.skipped,
+                |offset, limit| {
+                    let request = markets_request(query, offset, limit);
+                    async move { self.gamma.markets(&request).await }
+                },
+            )
+            .await?;
+        for record in &records {
+            match convert::market_from_gamma(record) {
+                Ok(market) => out.markets.push(market),
+                Err(e) => out.skipped.push(Skipped {
+                    locator: format!("gamma id {}", record.id),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        log_skipped(&out.skipped);
+        Ok(out)
+    }
+
+    /// Up to `max` events from Gamma with their markets; each market carries its event's id
+    /// and title (Gamma omits the back-reference inside an event).
+    pub async fn gamma_events(
+        &self,
+        query: &GammaQuery,
+        page_size: u32,
+        max: usize,
+    ) -> Result<(Vec<Event>, Vec<Skipped>)> {
+        let mut skipped = Vec::new();
+        let records = self
+            .paged(
+                "gamma_events",
+                Family::GammaEvents,
+                page_size,
+                max,
+                &mut skipped,
+                |offset, limit| {
+                    let request = events_request(query, offset, limit);
+                    async move { self.gamma.events(&request).await }
+                },
+            )
+            .await?;
+        let events = records
+            .iter()
+            .map(|e| event_from_gamma(e, &mut skipped))
+            .collect();
+        log_skipped(&skipped);
+        Ok((events, skipped))
+    }
+
+    /// Pages through `[0, max)`, bisecting around records the SDK cannot parse.
+    async fn paged<T, F, Fut>(
+        &self,
+        op: &'static str,
+        family: Family,
+        page_size: u32,
+        max: usize,
+        skipped: &mut Vec<Skipped>,
+        fetch: F,
+    ) -> Result<Vec<T>>
+    where
+        F: Fn(usize, usize) -> Fut,
+        Fut: std::future::Future<Output = polymarket_client_sdk_v2::Result<Vec<T>>>,
+    {
         let page_size = page_size.clamp(1, 500) as usize;
+        let mut records = Vec::new();
         let mut offset = 0usize;
-        while out.markets.len() + out.skipped.len() < max {
-            let want = page_size.min(max - out.markets.len() - out.skipped.len());
-            let (records, exhausted) = self
-                .gamma_range(query, offset, want, &mut out.skipped)
-                .await?;
-            for record in &records {
-                match convert::market_from_gamma(record) {
-                    Ok(market) => out.markets.push(market),
-                    Err(e) => out.skipped.push(Skipped {
-                        locator: format!("gamma id {}", record.id),
-                        reason: e.to_string(),
-                    }),
+        while offset < max {
+            let want = page_size.min(max - offset);
+            let mut pending = vec![(offset, want)];
+            let mut pages = Vec::new();
+            let mut exhausted = false;
+            while let Some((off, lim)) = pending.pop() {
+                match self.resilience.call(op, family, || fetch(off, lim)).await {
+                    Ok(page) => {
+                        exhausted |= page.len() < lim;
+                        pages.push((off, page));
+                    }
+                    Err(ConnectorError::Decode { message, .. }) if lim > 1 => {
+                        tracing::debug!(op, offset = off, limit = lim, %message, "page failed to parse; bisecting");
+                        pending.push((off + lim / 2, lim - lim / 2));
+                        pending.push((off, lim / 2));
+                    }
+                    Err(ConnectorError::Decode { message, .. }) => {
+                        skipped.push(Skipped {
+                            locator: format!("{op} offset {off}"),
+                            reason: message,
+                        });
+                    }
+                    Err(e) => return Err(e),
                 }
             }
+            pages.sort_by_key(|(off, _)| *off);
+            records.extend(pages.into_iter().flat_map(|(_, page)| page));
             offset += want;
             if exhausted {
                 break;
             }
         }
-        for s in &out.skipped {
-            tracing::warn!(locator = %s.locator, reason = %s.reason, "skipped a Gamma market");
-        }
-        Ok(out)
-    }
-
-    /// Fetches `[offset, offset + limit)`, bisecting around records the SDK cannot parse.
-    /// Returns the records and whether the listing ended inside the range.
-    async fn gamma_range(
-        &self,
-        query: &GammaQuery,
-        offset: usize,
-        limit: usize,
-        skipped: &mut Vec<Skipped>,
-    ) -> Result<(Vec<gamma::types::response::Market>, bool)> {
-        let mut pending = vec![(offset, limit)];
-        let mut records = Vec::new();
-        let mut exhausted = false;
-        while let Some((off, lim)) = pending.pop() {
-            let request = markets_request(query, off, lim);
-            match self
-                .resilience
-                .call("gamma_markets", Family::GammaMarkets, || {
-                    self.gamma.markets(&request)
-                })
-                .await
-            {
-                Ok(page) => {
-                    exhausted |= page.len() < lim;
-                    records.push((off, page));
-                }
-                Err(ConnectorError::Decode { message, .. }) if lim > 1 => {
-                    tracing::debug!(offset = off, limit = lim, %message, "Gamma page failed to parse; bisecting");
-                    let half = lim / 2;
-                    pending.push((off + half, lim - half));
-                    pending.push((off, half));
-                }
-                Err(ConnectorError::Decode { message, .. }) => {
-                    skipped.push(Skipped {
-                        locator: format!("gamma /markets offset {off}"),
-                        reason: message,
-                    });
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        records.sort_by_key(|(off, _)| *off);
-        Ok((
-            records.into_iter().flat_map(|(_, page)| page).collect(),
-            exhausted,
-        ))
+        Ok(records)
     }
 
     /// One market by slug, from Gamma.
@@ -276,6 +323,29 @@ impl Polymarket {
             })
             .await?;
         Ok(quotes(response.midpoints.iter().map(|(k, v)| (*k, v))))
+    }
+
+    /// The best price a taker would get on `side` (BUY = the best ask, SELL = the best bid).
+    pub async fn prices(
+        &self,
+        tokens: &[TokenId],
+        side: polybot_model::Side,
+    ) -> Result<HashMap<TokenId, Probability>> {
+        let sdk_side = match side {
+            polybot_model::Side::Buy => polymarket_client_sdk_v2::clob::types::Side::Buy,
+            polybot_model::Side::Sell => polymarket_client_sdk_v2::clob::types::Side::Sell,
+        };
+        let requests: Vec<_> = tokens
+            .iter()
+            .map(|t| PriceRequest::builder().token_id(t.0).side(sdk_side).build())
+            .collect();
+        let response = self
+            .resilience
+            .call("prices", Family::ClobRead, || self.clob.prices(&requests))
+            .await?;
+        Ok(quotes(response.prices.iter().flatten().filter_map(
+            |(token, by_side)| by_side.get(&sdk_side).map(|v| (*token, v)),
+        )))
     }
 
     pub async fn spreads(&self, tokens: &[TokenId]) -> Result<HashMap<TokenId, Probability>> {
@@ -378,6 +448,65 @@ fn markets_request(
     request.end_date_min = query.end_date_min;
     request.end_date_max = query.end_date_max;
     request
+}
+
+fn events_request(
+    query: &GammaQuery,
+    offset: usize,
+    limit: usize,
+) -> gamma::types::request::EventsRequest {
+    let dec = |v: f64| Decimal::from_f64_retain(v);
+    let mut request = gamma::types::request::EventsRequest::default();
+    request.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX));
+    request.offset = Some(i32::try_from(offset).unwrap_or(i32::MAX));
+    request.order = query.order.iter().cloned().collect();
+    request.ascending = query.ascending;
+    request.closed = query.closed;
+    request.volume_min = query.volume_min.and_then(dec);
+    request.liquidity_min = query.liquidity_min.and_then(dec);
+    request
+}
+
+fn event_from_gamma(e: &gamma::types::response::Event, skipped: &mut Vec<Skipped>) -> Event {
+    let mut markets = Vec::new();
+    for m in e.markets.iter().flatten() {
+        match convert::market_from_gamma(m) {
+            Ok(mut market) => {
+                market.event_id.get_or_insert_with(|| e.id.clone());
+                if market.event_title.is_none() {
+                    market.event_title.clone_from(&e.title);
+                }
+                market.neg_risk |= e.neg_risk.unwrap_or(false);
+                markets.push(market);
+            }
+            Err(err) => skipped.push(Skipped {
+                locator: format!("event {} market {}", e.id, m.id),
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Event {
+        id: e.id.clone(),
+        slug: e.slug.clone().unwrap_or_default(),
+        title: e.title.clone().unwrap_or_default(),
+        neg_risk: e.neg_risk.unwrap_or(false),
+        end_date: e.end_date,
+        volume: e
+            .volume
+            .as_ref()
+            .map_or(polybot_model::Usdc::ZERO, convert::usdc_rounded),
+        liquidity: e
+            .liquidity
+            .as_ref()
+            .map_or(polybot_model::Usdc::ZERO, convert::usdc_rounded),
+        markets,
+    }
+}
+
+fn log_skipped(skipped: &[Skipped]) {
+    for s in skipped {
+        tracing::warn!(locator = %s.locator, reason = %s.reason, "skipped a Gamma record");
+    }
 }
 
 fn quotes<'a>(

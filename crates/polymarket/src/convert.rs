@@ -10,7 +10,7 @@ use polybot_model::{
     ConditionId, Level, Market, MarketStatus, OrderBook, Outcome, Price, Probability, Size,
     TickSize, TokenId, Usdc,
 };
-use polymarket_client_sdk_v2::clob::types::response::OrderBookSummaryResponse;
+use polymarket_client_sdk_v2::clob::types::response::{MarketResponse, OrderBookSummaryResponse};
 use polymarket_client_sdk_v2::gamma::types::response::Market as GammaMarket;
 use polymarket_client_sdk_v2::types::{B256, Decimal, U256};
 
@@ -241,6 +241,64 @@ pub fn market_from_gamma(m: &GammaMarket) -> Result<Market, ConnectorError> {
             && !closed,
     };
     market.validate().map_err(|e| invalid(&e.to_string()))?;
+    Ok(market)
+}
+
+/// A CLOB market (`/markets`, `/sampling-markets`) as a model market. The CLOB carries no
+/// volume or liquidity figures, so those are zero: Gamma is the source for them.
+pub fn market_from_clob(m: &MarketResponse) -> Result<Market, ConnectorError> {
+    let id = m
+        .condition_id
+        .map_or_else(|| m.market_slug.clone(), |c| format!("{c:#x}"));
+    let invalid = |reason: String| ConnectorError::Invalid {
+        what: "clob market",
+        id: id.clone(),
+        reason,
+    };
+    let condition = m
+        .condition_id
+        .ok_or_else(|| invalid("has no condition_id".into()))?;
+    let outcomes: Vec<Outcome> = m
+        .tokens
+        .iter()
+        .map(|t| Outcome {
+            name: t.outcome.clone(),
+            token_id: token_id(t.token_id),
+            price: probability(&t.price),
+        })
+        .collect();
+    let tick = tick_size(&m.minimum_tick_size)
+        .ok_or_else(|| invalid(format!("tick size {} unsupported", m.minimum_tick_size)))?;
+    let status = match m.tokens.iter().position(|t| t.winner) {
+        Some(winner) if m.closed => MarketStatus::Resolved { winner },
+        _ if m.closed || !m.active => MarketStatus::Closed,
+        _ => MarketStatus::Active,
+    };
+    let market = Market {
+        condition_id: condition_id(condition),
+        question: m.question.clone(),
+        slug: m.market_slug.clone(),
+        description: m.description.clone(),
+        outcomes,
+        category: None,
+        tags: m.tags.clone(),
+        end_date: m.end_date_iso,
+        neg_risk: m.neg_risk,
+        event_id: m.neg_risk_market_id.map(|id| format!("{id:#x}")),
+        event_title: None,
+        tick_size: tick,
+        min_order_size: size(&m.minimum_order_size).unwrap_or(Size::shares(5)),
+        taker_fee_bps: u32::try_from(decimal_micros_rounded(&m.taker_base_fee) / 1_000_000)
+            .unwrap_or(0),
+        volume: Usdc::ZERO,
+        volume_24h: Usdc::ZERO,
+        liquidity: Usdc::ZERO,
+        best_bid: None,
+        best_ask: None,
+        status,
+        accepting_orders: m.accepting_orders && m.enable_order_book && !m.closed,
+    };
+    market.validate().map_err(|e| invalid(e.to_string()))?;
     Ok(market)
 }
 

@@ -9,12 +9,13 @@ pub mod client;
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod parse;
 pub mod ratelimit;
 pub mod retry;
 pub mod stream;
 
 pub use books::{BookManager, DesyncReason, MarketEvent};
-pub use client::{GammaFetch, GammaQuery, HistorySpan, Polymarket, Skipped};
+pub use client::{Event, GammaFetch, GammaQuery, HistorySpan, Polymarket, Skipped};
 pub use config::{Endpoints, HttpConfig, WsConfig};
 pub use error::{ConnectorError, Result};
 pub use stream::{MarketStream, StreamStats};

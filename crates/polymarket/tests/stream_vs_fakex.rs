@@ -1,0 +1,181 @@
+//! The market stream against the fake exchange, over a real WebSocket through the SDK: local
+//! books must equal the exchange's books at every checkpoint, and recover from disconnects,
+//! silent stalls and tick-size changes within 5 seconds.
+
+use std::time::Duration;
+
+use polybot_fakex::{FakexConfig, FakexHandle};
+use polybot_model::{OrderBook, TickSize, TokenId};
+use polybot_polymarket::{MarketStream, WsConfig};
+
+const RECOVERY: Duration = Duration::from_secs(5);
+
+async fn exchange() -> FakexHandle {
+    let config = FakexConfig {
+        base_port: 0,
+        seed: 42,
+        seed_dir: None,
+        sim_interval_ms: 0,
+        generated_markets: 30,
+        ..FakexConfig::default()
+    };
+    polybot_fakex::start(config).await.expect("fakex starts")
+}
+
+fn ws_config() -> WsConfig {
+    // Small shards so that several connections are exercised; fast stall detection.
+    WsConfig {
+        max_assets_per_connection: 16,
+        stall_timeout_ms: 1_500,
+        ping_interval_ms: 500,
+        reconnect_initial_ms: 50,
+        reconnect_max_ms: 500,
+    }
+}
+
+fn subscribe(handle: &FakexHandle, count: usize) -> (MarketStream, Vec<TokenId>) {
+    let exchange = handle.exchange();
+    let tokens: Vec<TokenId> = exchange
+        .token_ids()
+        .into_iter()
+        .filter(|t| exchange.book(*t).is_some_and(|b| !b.is_empty()))
+        .take(count)
+        .collect();
+    assert!(
+        tokens.len() >= count.min(20),
+        "fakex has too few books: {}",
+        tokens.len()
+    );
+    let pairs: Vec<(TokenId, TickSize)> = tokens
+        .iter()
+        .map(|t| {
+            (
+                *t,
+                exchange
+                    .book(*t)
+                    .map_or(TickSize::Hundredth, |b| b.tick_size()),
+            )
+        })
+        .collect();
+    (
+        MarketStream::start(&handle.ws_url(), &ws_config(), &pairs),
+        tokens,
+    )
+}
+
+fn same_levels(local: &OrderBook, remote: &OrderBook) -> bool {
+    local.bids() == remote.bids()
+        && local.asks() == remote.asks()
+        && local.tick_size() == remote.tick_size()
+}
+
+/// Waits until every local book is synced and equal to the exchange's; panics with the first
+/// difference after `within`.
+async fn converge(
+    stream: &MarketStream,
+    handle: &FakexHandle,
+    tokens: &[TokenId],
+    within: Duration,
+) {
+    let exchange = handle.exchange();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let first_difference =
+            tokens
+                .iter()
+                .find(|t| match (stream.book(**t), exchange.book(**t)) {
+                    (Some((local, true)), Some(remote)) => !same_levels(&local, &remote),
+                    _ => true,
+                });
+        let Some(token) = first_difference else {
+            return;
+        };
+        if tokio::time::Instant::now() > deadline {
+            let local = stream.book(*token);
+            let remote = exchange.book(*token);
+            panic!(
+                "token {token} did not converge within {within:?}:\nlocal  {local:?}\nremote {remote:?}\nstats {:?}",
+                stream.stats()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_books_equal_the_exchange_through_ten_thousand_events() {
+    let handle = exchange().await;
+    let (stream, tokens) = subscribe(&handle, 40);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    for _checkpoint in 0..20 {
+        handle.exchange().step(500);
+        converge(&stream, &handle, &tokens, RECOVERY).await;
+    }
+    let stats = stream.stats();
+    assert!(stats.books.level_updates >= 5_000, "{stats:?}");
+    assert!(
+        stats.connections >= 3,
+        "40 tokens at 16 per connection need 3 shards: {stats:?}"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forced_disconnects_recover_with_fresh_snapshots() {
+    let handle = exchange().await;
+    let (stream, tokens) = subscribe(&handle, 20);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    for _ in 0..3 {
+        let before = stream.stats();
+        handle.exchange().disconnect_all();
+        // Updates while the connection is down are missed and must be repaired by snapshots.
+        handle.exchange().step(300);
+        converge(&stream, &handle, &tokens, RECOVERY).await;
+        let after = stream.stats();
+        assert!(
+            after.books.snapshots > before.books.snapshots,
+            "no fresh snapshot: {after:?}"
+        );
+    }
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_stall_is_detected_and_recovered() {
+    let handle = exchange().await;
+    let (stream, tokens) = subscribe(&handle, 20);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    handle.exchange().set_stalled(true);
+    handle.exchange().step(300);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    assert!(stream.stats().stalls >= 1, "{:?}", stream.stats());
+    handle.exchange().set_stalled(false);
+    handle.exchange().step(300);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_size_change_rebuilds_the_book() {
+    let handle = exchange().await;
+    let (stream, tokens) = subscribe(&handle, 20);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    let exchange = handle.exchange();
+    let token = *tokens
+        .iter()
+        .find(|t| {
+            exchange
+                .book(**t)
+                .is_some_and(|b| b.tick_size() == TickSize::Hundredth)
+        })
+        .expect("a 0.01-tick book");
+    let desyncs = stream.stats().books.desyncs;
+    exchange.set_tick_size(token, TickSize::Thousandth);
+    exchange.step(200);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    let (local, synced) = stream.book(token).expect("tracked");
+    assert!(synced);
+    assert_eq!(local.tick_size(), TickSize::Thousandth);
+    assert!(stream.stats().books.desyncs > desyncs);
+    handle.shutdown().await;
+}
