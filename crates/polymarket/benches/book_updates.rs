@@ -2,8 +2,9 @@
 //!
 //! - `book/apply_price_change`: a parsed `price_change` applied to the local book (the
 //!   connector's own work per message), reported per message; levels per message are printed.
-//! - `book/parse_and_apply`: a raw WebSocket text frame through the SDK's parser and then the
-//!   book — the full cost per message on the live path.
+//! - `book/parse_and_apply`: a raw WebSocket text frame through the stream's parser (the SDK's
+//!   message types, deserialized directly) and then the book — the full cost per message on the
+//!   live path. `parse_and_apply_sdk_parser` is the same through the SDK's own parser.
 //! - `scan/recorded_pages`: parse the 1000-market CLOB sampling page and the 600-market Gamma
 //!   dump from the shared data, convert, and run the scanner (skipped without the shared data).
 
@@ -179,6 +180,27 @@ fn book_benches(c: &mut Criterion) {
                     for message in
                         parse::ws_market_frame(&parser, black_box(frame.as_bytes())).unwrap()
                     {
+                        out.clear();
+                        manager.apply(&message, out);
+                    }
+                }
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("parse_and_apply_sdk_parser", |b| {
+        use polymarket_client_sdk_v2::ws::MessageParser as _;
+        let sdk = parser.sdk_parser().clone();
+        b.iter_batched_ref(
+            || {
+                let mut m = BookManager::new();
+                m.track(token, TickSize::Hundredth);
+                m.apply(&snapshot_msg, &mut Vec::new());
+                (m, Vec::with_capacity(16))
+            },
+            |(manager, out)| {
+                for frame in &frames {
+                    for message in sdk.parse(black_box(frame.as_bytes())).unwrap() {
                         out.clear();
                         manager.apply(&message, out);
                     }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod frames;
 pub mod parse;
 pub mod ratelimit;
 pub mod retry;

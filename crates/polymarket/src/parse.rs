@@ -10,7 +10,6 @@ use polymarket_client_sdk_v2::clob::types::response::{
     MarketResponse, OrderBookSummaryResponse, Page,
 };
 use polymarket_client_sdk_v2::clob::ws::WsMessage;
-use polymarket_client_sdk_v2::clob::ws::interest::{InterestTracker, MessageInterest};
 use polymarket_client_sdk_v2::gamma::types::response::{Event, Market as GammaMarket};
 use polymarket_client_sdk_v2::ws::MessageParser as _;
 use serde::de::DeserializeOwned;
@@ -19,6 +18,7 @@ use serde_json::Value;
 use crate::client::Skipped;
 use crate::convert;
 use crate::error::ConnectorError;
+use crate::frames::MarketFrameParser;
 
 /// Markets parsed from a document, and the records that were skipped with the reason.
 #[derive(Debug)]
@@ -163,18 +163,16 @@ pub fn rest_books(bytes: &[u8]) -> Result<Parsed<OrderBook>, ConnectorError> {
     ))
 }
 
-/// The SDK's own market-channel parser, as its connection uses it.
+/// The market-channel parser the stream's connections use.
 #[must_use]
-pub fn market_frame_parser() -> std::sync::Arc<InterestTracker> {
-    let tracker = std::sync::Arc::new(InterestTracker::new());
-    tracker.add(MessageInterest::MARKET);
-    tracker
+pub fn market_frame_parser() -> MarketFrameParser {
+    MarketFrameParser::new()
 }
 
 /// One WebSocket text frame of the market channel (an object or an array of objects), exactly
-/// as the SDK's connection parses it.
+/// as the stream's connection parses it.
 pub fn ws_market_frame(
-    parser: &std::sync::Arc<InterestTracker>,
+    parser: &MarketFrameParser,
     bytes: &[u8],
 ) -> Result<Vec<WsMessage>, ConnectorError> {
     parser.parse(bytes).map_err(|e| ConnectorError::Decode {

@@ -1,7 +1,7 @@
 //! [`MarketStream`]: the CLOB market WebSocket, sharded, self-healing, feeding a [`BookManager`].
 //!
-//! Each shard is one SDK `ConnectionManager` (the SDK's socket, PING/PONG, reconnect backoff and
-//! message parser) carrying at most `max_assets_per_connection` tokens. The shard reads the raw
+//! Each shard is one SDK `ConnectionManager` (the SDK's socket, PING/PONG and reconnect backoff,
+//! with [`MarketFrameParser`] producing the SDK's message types) carrying at most `max_assets_per_connection` tokens. The shard reads the raw
 //! broadcast of parsed messages rather than the SDK's per-type streams because those are
 //! separate receivers: merging them would lose the order between a `book` and the
 //! `price_change`s after it. Reading the broadcast directly also reveals lag, which the SDK's
@@ -19,7 +19,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use polybot_model::{OrderBook, TickSize, TokenId};
-use polymarket_client_sdk_v2::clob::ws::interest::{InterestTracker, MessageInterest};
 use polymarket_client_sdk_v2::clob::ws::{SubscriptionRequest, WsMessage};
 use polymarket_client_sdk_v2::ws::ConnectionManager;
 use polymarket_client_sdk_v2::ws::config::Config as SdkWsConfig;
@@ -32,8 +31,9 @@ use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::books::{BookManager, BookStats, DesyncReason, MarketEvent};
 use crate::config::WsConfig;
+use crate::frames::MarketFrameParser;
 
-type Connection = ConnectionManager<WsMessage, Arc<InterestTracker>>;
+type Connection = ConnectionManager<WsMessage, MarketFrameParser>;
 
 /// Capacity of the consumer-facing event channel.
 const EVENT_CAPACITY: usize = 1 << 16;
@@ -250,9 +250,11 @@ impl Shard {
 
     /// Runs one connection until it must be replaced.
     async fn connection_cycle(&self) -> Replace {
-        let interest = Arc::new(InterestTracker::new());
-        interest.add(MessageInterest::MARKET);
-        let connection = match Connection::new(self.endpoint.clone(), self.sdk_config(), interest) {
+        let connection = match Connection::new(
+            self.endpoint.clone(),
+            self.sdk_config(),
+            MarketFrameParser::new(),
+        ) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(shard = self.index, error = %e, "could not create a market connection");
@@ -292,7 +294,12 @@ impl Shard {
                     if let ConnectionState::Connected { .. } = now {
                         if connected_once {
                             // The SDK reconnected on its own: the venue forgot our subscription and
-                            // we may have missed updates, so start every book over.
+                            // we may have missed updates, so start every book over. Messages the old
+                            // connection left in the buffer are applied first, so none of them lands
+                            // after the reset.
+                            while let Ok(message) = messages.try_recv() {
+                                self.handle(&connection, &message, &mut out, &mut unsynced_since);
+                            }
                             self.shared.counters.reconnects.fetch_add(1, Ordering::Relaxed);
                             self.reset_books();
                             unsynced_since = self.tokens.iter().map(|t| (*t, Instant::now())).collect();

@@ -68,14 +68,13 @@ fn sniff(value: &Value) -> Kind {
         Kind::GammaEvents
     } else if has("conditionId") && has("outcomes") {
         Kind::GammaMarkets
-    } else if has("data")
-        && obj["data"]
-            .as_array()
+    } else if (has("condition_id") && has("tokens"))
+        || obj
+            .get("data")
+            .and_then(Value::as_array)
             .and_then(|a| a.first())
             .is_some_and(|m| m.get("tokens").is_some())
     {
-        Kind::ClobMarkets
-    } else if has("condition_id") && has("tokens") {
         Kind::ClobMarkets
     } else if has("asset_id") && has("bids") && has("tick_size") {
         Kind::RestBook
@@ -125,30 +124,41 @@ fn every_recorded_payload_parses_without_panic() {
         match sniff(&value) {
             Kind::GammaMarkets => {
                 markets += parse::gamma_markets(&bytes)
-                    .expect(&format!("{name}"))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"))
                     .items
                     .len()
             }
             Kind::GammaEvents => {
                 markets += parse::gamma_events(&bytes)
-                    .expect(&format!("{name}"))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"))
                     .items
                     .len()
             }
             Kind::ClobMarkets => {
                 markets += parse::clob_markets(&bytes)
-                    .expect(&format!("{name}"))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"))
                     .items
                     .len()
             }
             Kind::RestBook => {
                 books_parsed += parse::rest_books(&bytes)
-                    .expect(&format!("{name}"))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"))
                     .items
                     .len()
             }
             Kind::WsFrame => {
                 // Frames with placeholder ids may be rejected by the SDK; that is an error, not a panic.
+                use polymarket_client_sdk_v2::ws::MessageParser as _;
+                let fast = parser
+                    .parse(&bytes)
+                    .map(|m| format!("{m:?}"))
+                    .map_err(|_| ());
+                let sdk = parser
+                    .sdk_parser()
+                    .parse(&bytes)
+                    .map(|m| format!("{m:?}"))
+                    .map_err(|_| ());
+                assert_eq!(fast, sdk, "fast and SDK parsers disagree on {name}");
                 let mut books = BookManager::new();
                 track_assets(&value, &mut books);
                 if let Ok(messages) = parse::ws_market_frame(&parser, &bytes) {
