@@ -137,11 +137,17 @@ pub fn format_scaled(value: i128, out: &mut impl core::fmt::Write) -> core::fmt:
 }
 
 fn truncate_for_error(text: &str) -> String {
-    const MAX: usize = 64;
-    if text.len() <= MAX {
+    truncate_text(text, 64)
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, with `…` marking a cut; for
+/// quoting untrusted input in error messages without echoing megabytes of it.
+#[must_use]
+pub fn truncate_text(text: &str, max: usize) -> String {
+    if text.len() <= max {
         return text.to_owned();
     }
-    let mut end = MAX;
+    let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }

@@ -148,16 +148,18 @@ fn book_benches(c: &mut Criterion) {
         "benchmark workload must be consistent"
     );
 
+    // Each batch starts from the snapshot, so every iteration replays the same stream.
+    let fresh = || {
+        let mut m = BookManager::new();
+        m.track(token, TickSize::Hundredth);
+        m.apply(&snapshot_msg, &mut Vec::new());
+        (m, Vec::with_capacity(16))
+    };
     let mut group = c.benchmark_group("book");
     group.throughput(Throughput::Elements(MESSAGES as u64));
     group.bench_function("apply_price_change", |b| {
         b.iter_batched_ref(
-            || {
-                let mut m = BookManager::new();
-                m.track(token, TickSize::Hundredth);
-                m.apply(&snapshot_msg, &mut Vec::new());
-                (m, Vec::with_capacity(16))
-            },
+            fresh,
             |(manager, out)| {
                 for message in &messages {
                     out.clear();
@@ -169,12 +171,7 @@ fn book_benches(c: &mut Criterion) {
     });
     group.bench_function("parse_and_apply", |b| {
         b.iter_batched_ref(
-            || {
-                let mut m = BookManager::new();
-                m.track(token, TickSize::Hundredth);
-                m.apply(&snapshot_msg, &mut Vec::new());
-                (m, Vec::with_capacity(16))
-            },
+            fresh,
             |(manager, out)| {
                 for frame in &frames {
                     for message in
@@ -192,12 +189,7 @@ fn book_benches(c: &mut Criterion) {
         use polymarket_client_sdk_v2::ws::MessageParser as _;
         let sdk = parser.sdk_parser().clone();
         b.iter_batched_ref(
-            || {
-                let mut m = BookManager::new();
-                m.track(token, TickSize::Hundredth);
-                m.apply(&snapshot_msg, &mut Vec::new());
-                (m, Vec::with_capacity(16))
-            },
+            fresh,
             |(manager, out)| {
                 for frame in &frames {
                     for message in sdk.parse(black_box(frame.as_bytes())).unwrap() {

@@ -176,15 +176,7 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn truncate(text: &str) -> String {
-    const MAX: usize = 300;
-    if text.len() <= MAX {
-        return text.to_owned();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    polybot_model::fixed::truncate_text(text, 300)
 }
 
 #[cfg(test)]
