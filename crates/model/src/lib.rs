@@ -4,6 +4,7 @@
 //! and test against it without a runtime. Constructors validate: a value of these types is
 //! always one the venue could produce or accept (no NaN, no off-tick or out-of-bounds price).
 
+pub mod amounts;
 pub mod book;
 pub mod error;
 pub mod field_error;
