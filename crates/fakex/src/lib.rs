@@ -1,1 +1,354 @@
+//! `polybot-fakex`: a fake Polymarket on 127.0.0.1 that speaks the real protocol.
+//!
+//! The bot and its tests must exercise the venue's real wire formats (strict JSON types,
+//! worst-first books, base64 cursors, the market WebSocket) without touching the network, so
+//! fakex serves the CLOB REST API and market WebSocket, Gamma and the Data API, such that
+//! Polymarket's official Rust SDK talks to it unchanged. Markets come from recorded venue
+//! data ([`seed`], time-shifted to the present) or are generated; a deterministic simulator
+//! moves the books; faults (latency, HTTP errors, WS disconnects, stalls, garbage frames) can
+//! be injected to test the client's resilience.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), polybot_fakex::FakexError> {
+//! let fakex = polybot_fakex::start(polybot_fakex::FakexConfig {
+//!     base_port: 0,
+//!     seed_dir: polybot_fakex::default_seed_dir(),
+//!     sim_interval_ms: 0,
+//!     ..Default::default()
+//! })
+//! .await?;
+//! let exchange = fakex.exchange();
+//! exchange.step(50); // drive the simulator by hand
+//! println!("CLOB at {}", fakex.clob_url());
+//! fakex.shutdown().await;
+//! # Ok(()) }
+//! ```
 
+mod books;
+mod catalog;
+mod error;
+mod exchange;
+mod history;
+mod http;
+mod seed;
+mod sim;
+mod tape;
+mod util;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use books::check as check_book;
+pub use error::FakexError;
+pub use exchange::{Exchange, ExchangeStats};
+pub use seed::{FolderReport, SeedReport};
+
+/// How to run fakex.
+#[derive(Debug, Clone)]
+pub struct FakexConfig {
+    /// Always loopback (fakex refuses anything else); default 127.0.0.1.
+    pub host: IpAddr,
+    /// CLOB REST + market WS on P, Gamma on P+1, Data API on P+2; 0 → three ephemeral ports.
+    pub base_port: u16,
+    /// Seed of every random choice (books, simulator, generated markets, faults).
+    pub seed: u64,
+    /// Recorded venue JSON to serve; `None` → generated markets only.
+    pub seed_dir: Option<PathBuf>,
+    /// Shift recorded dates so each folder's capture time becomes "now" (default true).
+    pub time_shift: bool,
+    /// Simulator tick period; 0 → no background simulation (drive it with `Exchange::step`).
+    pub sim_interval_ms: u64,
+    /// Book events per simulator tick.
+    pub events_per_tick: u32,
+    /// Markets to generate when there is no seed data.
+    pub generated_markets: usize,
+    pub faults: Faults,
+}
+
+impl Default for FakexConfig {
+    fn default() -> Self {
+        FakexConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: 18080,
+            seed: 42,
+            seed_dir: None,
+            time_shift: true,
+            sim_interval_ms: 100,
+            events_per_tick: 20,
+            generated_markets: 200,
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Injected faults; all off by default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    /// Added to every HTTP response.
+    pub latency_ms: u64,
+    /// Share of HTTP requests answered with 429 (Retry-After: 1), 500, 502, 503 or 425.
+    pub http_error_rate: f64,
+    /// Close every market WS connection (Close frame) this often.
+    pub ws_disconnect_every_secs: Option<u64>,
+    /// After this long, a connection receives nothing more (TCP open, `PING` unanswered).
+    pub ws_stall_after_secs: Option<u64>,
+    /// Share of extra garbage WS text frames, sent in addition to the real ones.
+    pub malformed_rate: f64,
+}
+
+/// The shared data folder of this machine, if present: `../shared/data` from the current
+/// directory, or from the workspace root. The product also runs without it.
+#[must_use]
+pub fn default_seed_dir() -> Option<PathBuf> {
+    [
+        PathBuf::from("../shared/data"),
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+    .map(|p| p.canonicalize().unwrap_or(p))
+}
+
+/// A running fakex: its URLs, its exchange, and the way to stop it.
+pub struct FakexHandle {
+    clob: SocketAddr,
+    gamma: SocketAddr,
+    data: SocketAddr,
+    exchange: Arc<Exchange>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl FakexHandle {
+    /// `http://127.0.0.1:P`
+    #[must_use]
+    pub fn clob_url(&self) -> String {
+        format!("http://{}", self.clob)
+    }
+
+    /// `ws://127.0.0.1:P` (the SDK appends `/ws/market`).
+    #[must_use]
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.clob)
+    }
+
+    /// `http://127.0.0.1:P+1`
+    #[must_use]
+    pub fn gamma_url(&self) -> String {
+        format!("http://{}", self.gamma)
+    }
+
+    /// `http://127.0.0.1:P+2`
+    #[must_use]
+    pub fn data_url(&self) -> String {
+        format!("http://{}", self.data)
+    }
+
+    #[must_use]
+    pub fn exchange(&self) -> Arc<Exchange> {
+        Arc::clone(&self.exchange)
+    }
+
+    /// Stops the servers, the simulator and every WebSocket connection.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        self.exchange.disconnect_all();
+        for task in std::mem::take(&mut self.tasks) {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+/// Dropping the handle stops everything too (without waiting), so a test that forgets
+/// `shutdown` does not leave servers or WebSocket connections running.
+impl Drop for FakexHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        self.exchange.disconnect_all();
+        self.tasks.iter().for_each(JoinHandle::abort);
+    }
+}
+
+fn validate(config: &FakexConfig) -> Result<(), FakexError> {
+    if !config.host.is_loopback() {
+        return Err(FakexError::NotLoopback(config.host));
+    }
+    if config.base_port > u16::MAX - 2 {
+        return Err(FakexError::PortRange(config.base_port));
+    }
+    let f = &config.faults;
+    for (name, rate) in [
+        ("http_error_rate", f.http_error_rate),
+        ("malformed_rate", f.malformed_rate),
+    ] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(FakexError::Config(format!(
+                "faults.{name} = {rate}: must be in [0, 1]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn bind(host: IpAddr, port: u16) -> Result<TcpListener, FakexError> {
+    let addr = SocketAddr::new(host, port);
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| FakexError::Bind { addr, source })
+}
+
+fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(err) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%err, "fakex server stopped");
+        }
+    })
+}
+
+/// Starts fakex: loads the data, binds the three services and starts the simulator.
+pub async fn start(config: FakexConfig) -> Result<FakexHandle, FakexError> {
+    validate(&config)?;
+    let exchange = load_exchange(&config).await?;
+    let ports = match config.base_port {
+        0 => [0, 0, 0],
+        p => [p, p + 1, p + 2],
+    };
+    let clob = bind(config.host, ports[0]).await?;
+    let gamma = bind(config.host, ports[1]).await?;
+    let data = bind(config.host, ports[2]).await?;
+    let addr = |l: &TcpListener| l.local_addr().map_err(|e| FakexError::Load(e.to_string()));
+    let (clob_addr, gamma_addr, data_addr) = (addr(&clob)?, addr(&gamma)?, addr(&data)?);
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let [clob_router, gamma_router, data_router] = routers(&exchange, &config);
+    let mut tasks = vec![
+        serve(clob, clob_router, stop_rx.clone()),
+        serve(gamma, gamma_router, stop_rx.clone()),
+        serve(data, data_router, stop_rx.clone()),
+    ];
+    tasks.extend(background_tasks(&exchange, &config, &stop_rx));
+    tracing::info!(clob = %clob_addr, gamma = %gamma_addr, data = %data_addr, "fakex listening");
+    Ok(FakexHandle {
+        clob: clob_addr,
+        gamma: gamma_addr,
+        data: data_addr,
+        exchange,
+        shutdown: stop_tx,
+        tasks,
+    })
+}
+
+/// Builds the exchange on a blocking thread (it reads the seed folder).
+async fn load_exchange(config: &FakexConfig) -> Result<Arc<Exchange>, FakexError> {
+    let ws_faults = exchange::WsFaults {
+        stall_after_secs: config.faults.ws_stall_after_secs,
+        malformed_rate: config.faults.malformed_rate,
+    };
+    let (dir, shift, seed, generated) = (
+        config.seed_dir.clone(),
+        config.time_shift,
+        config.seed,
+        config.generated_markets,
+    );
+    tokio::task::spawn_blocking(move || {
+        Arc::new(Exchange::build(
+            dir.as_deref(),
+            shift,
+            seed,
+            generated,
+            ws_faults,
+        ))
+    })
+    .await
+    .map_err(|e| FakexError::Load(e.to_string()))
+}
+
+/// The CLOB (REST + market WS), Gamma and Data API routers, each behind the fault layer.
+fn routers(exchange: &Arc<Exchange>, config: &FakexConfig) -> [Router; 3] {
+    let layer = |service| {
+        let ctx = http::HttpCtx::new(
+            Arc::clone(exchange),
+            config.faults.clone(),
+            service,
+            config.seed,
+        );
+        from_fn_with_state(ctx, http::faults)
+    };
+    let clob = http::clob::routes()
+        .merge(http::clob_markets::routes())
+        .route("/ws/market", get(http::ws::market))
+        .route("/ws/user", get(http::ws::user))
+        .fallback(http::not_found)
+        .with_state(Arc::clone(exchange))
+        .layer(layer("clob"));
+    let gamma = http::gamma::routes()
+        .fallback(http::not_found)
+        .with_state(Arc::clone(exchange))
+        .layer(layer("gamma"));
+    let data = http::data::routes()
+        .fallback(http::not_found)
+        .with_state(Arc::clone(exchange))
+        .layer(layer("data"));
+    [clob, gamma, data]
+}
+
+/// The simulator clock and the periodic WS disconnect fault, when configured.
+fn background_tasks(
+    exchange: &Arc<Exchange>,
+    config: &FakexConfig,
+    stop: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if config.sim_interval_ms > 0 {
+        let (ex, n) = (Arc::clone(exchange), config.events_per_tick);
+        let period = Duration::from_millis(config.sim_interval_ms);
+        tasks.push(every(period, stop.clone(), move || ex.step(n)));
+    }
+    if let Some(secs) = config.faults.ws_disconnect_every_secs.filter(|s| *s > 0) {
+        let ex = Arc::clone(exchange);
+        tasks.push(every(Duration::from_secs(secs), stop.clone(), move || {
+            ex.disconnect_all()
+        }));
+    }
+    tasks
+}
+
+/// Runs `f` every `period` until shutdown (the first run after one period).
+fn every(
+    period: Duration,
+    mut stop: watch::Receiver<bool>,
+    f: impl Fn() + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => f(),
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        }
+    })
+}

@@ -2,7 +2,7 @@
 //! and malformed input is reported with context and skipped.
 //!
 //! The shared data exists on the team's machines and in CI, not on a user's: without it these
-//! tests say so and pass, unless `POLYBOT_REQUIRE_SHARED_DATA=1` (set by `.ci/run`) demands it.
+//! tests say so and pass, unless `REQUIRE_SHARED_DATA=1` (set by `.ci/run`) demands it.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,7 @@ fn shared_data() -> Option<PathBuf> {
         return Some(dir);
     }
     assert!(
-        std::env::var("POLYBOT_REQUIRE_SHARED_DATA").as_deref() != Ok("1"),
+        std::env::var("REQUIRE_SHARED_DATA").as_deref() != Ok("1"),
         "shared data missing at {}",
         dir.display()
     );

@@ -1,0 +1,154 @@
+//! Command-line interface definition (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "polybot",
+    version,
+    about = "An autonomous trading platform for Polymarket prediction markets"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it, defaults plus POLYBOT_* environment overrides.
+    #[arg(long, global = true, env = "POLYBOT_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Data directory for the database, journal and logs (overrides storage.data_dir).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the demo: a local fake Polymarket, a market scan through the real connector, and live books.
+    Demo(DemoArgs),
+    /// Discover markets on Gamma, filter, classify and score them.
+    Scan(ScanArgs),
+    /// Show one market (by condition id or slug): details, order books and recent prices.
+    Market(MarketArgs),
+    /// Stream the top of book of a token live from the CLOB WebSocket.
+    Book(BookArgs),
+    /// Run the fake Polymarket exchange on 127.0.0.1.
+    Fakex(FakexArgs),
+    /// Configuration: check and show the effective settings (secrets redacted).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// How many accepted markets to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Override scanning.min_volume_usd.
+    #[arg(long)]
+    pub min_volume: Option<f64>,
+    /// Override scanning.min_liquidity_usd.
+    #[arg(long)]
+    pub min_liquidity: Option<f64>,
+    /// Override scanning.max_spread (fraction of 1, e.g. 0.05).
+    #[arg(long)]
+    pub max_spread: Option<f64>,
+    /// Override scanning.max_days_to_expiry.
+    #[arg(long)]
+    pub max_days: Option<f64>,
+    /// Only these categories (repeatable): MACRO, ELECTION, CORPORATE, WEATHER, SPORTS, CRYPTO, UNKNOWN.
+    #[arg(long = "include-category")]
+    pub include_categories: Vec<String>,
+    /// Never these categories (repeatable; replaces scanning.exclude_categories).
+    #[arg(long = "exclude-category")]
+    pub exclude_categories: Vec<String>,
+    /// Also list rejected markets with their reason codes.
+    #[arg(long)]
+    pub show_rejected: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MarketArgs {
+    /// A condition id (0x…) or a market slug.
+    pub market: String,
+    /// Book levels to show per side.
+    #[arg(long, default_value_t = 5)]
+    pub depth: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// The outcome token id (decimal).
+    pub token_id: String,
+    /// Stop after this long (e.g. 30s, 5m); runs until Ctrl-C without it.
+    #[arg(long, value_parser = crate::duration::parse)]
+    pub duration: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How long to stream live books after the scan (e.g. 30s, 2m).
+    #[arg(long, default_value = "30s", value_parser = crate::duration::parse)]
+    pub duration: std::time::Duration,
+    /// Base port for the embedded fake exchange (0 = any free ports).
+    #[arg(long, default_value_t = 0)]
+    pub base_port: u16,
+    /// Folder of recorded Polymarket JSON to seed the fake exchange (defaults to ../shared/data if present).
+    #[arg(long)]
+    pub seed_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FakexArgs {
+    /// CLOB REST + WebSocket on P, Gamma on P+1, Data API on P+2.
+    #[arg(long, default_value_t = 18080)]
+    pub base_port: u16,
+    /// Simulator seed: the same seed gives the same market evolution.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Folder of recorded Polymarket JSON (Gamma dumps, CLOB pages, books, histories, trades).
+    /// Defaults to ../shared/data when present; otherwise markets are generated.
+    #[arg(long)]
+    pub seed_dir: Option<PathBuf>,
+    /// Ignore recorded data and generate markets.
+    #[arg(long, conflicts_with = "seed_dir")]
+    pub generated: bool,
+    /// Keep recorded dates as they are instead of shifting the capture time to now.
+    #[arg(long)]
+    pub no_time_shift: bool,
+    /// Simulator tick in milliseconds (0 = frozen books).
+    #[arg(long, default_value_t = 200)]
+    pub sim_interval_ms: u64,
+    /// Book events per simulator tick.
+    #[arg(long, default_value_t = 20)]
+    pub events_per_tick: u32,
+    /// Fault: added latency per HTTP response (ms).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault: fraction of HTTP requests answered with 429/425/5xx.
+    #[arg(long, default_value_t = 0.0)]
+    pub http_error_rate: f64,
+    /// Fault: close every market WebSocket every N seconds.
+    #[arg(long)]
+    pub ws_disconnect_every: Option<u64>,
+    /// Fault: a WebSocket connection goes silent after N seconds.
+    #[arg(long)]
+    pub ws_stall_after: Option<u64>,
+    /// Fault: fraction of extra malformed WebSocket frames.
+    #[arg(long, default_value_t = 0.0)]
+    pub malformed_rate: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and the secrets; exit non-zero with every problem named.
+    Check,
+    /// Print the effective configuration as TOML.
+    Show,
+}
