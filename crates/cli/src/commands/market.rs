@@ -80,7 +80,11 @@ fn print_market(m: &Market) {
             if m.neg_risk { " (neg-risk)" } else { "" }
         );
     }
-    println!("  category     {}", m.category.as_deref().unwrap_or("-"));
+    let classified = polybot_scanner::classify_market(m);
+    match &m.category {
+        Some(venue) => println!("  category     {classified} (venue: {venue})"),
+        None => println!("  category     {classified} (classified from the question)"),
+    }
     println!(
         "  status       {:?}{}",
         m.status,
@@ -157,7 +161,7 @@ fn print_history(m: &Market, history: &[(i64, polybot_model::Probability)]) {
         .iter()
         .fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
     println!(
-        "  {} over the last day: {} points, first {:.3}, last {:.3}, low {lo:.3}, high {hi:.3}",
+        "  {} over the last day: {} points, first {:.4}, last {:.4}, low {lo:.4}, high {hi:.4}",
         m.yes().name,
         history.len(),
         prices[0],
