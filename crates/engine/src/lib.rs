@@ -2,6 +2,7 @@
 //! the kernel is built on; the event loop, order management and venues build on it.
 
 pub mod ledger;
+pub mod orders;
 
 pub use ledger::{
     AccountId, Applied, EquitySnapshot, Fill, FillStatus, Ledger, LedgerError, Position,
