@@ -3,6 +3,7 @@
 
 pub mod ledger;
 pub mod orders;
+pub mod sim;
 
 pub use ledger::{
     AccountId, Applied, EquitySnapshot, Fill, FillStatus, Ledger, LedgerError, Position,

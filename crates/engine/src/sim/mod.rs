@@ -1,0 +1,280 @@
+//! [`SimVenue`]: the simulated exchange behind paper trading and backtests.
+//!
+//! It sees the same market data as the strategies (book snapshots, level changes, trades) and
+//! fills our orders the way the venue would, as far as public data allows:
+//! - an order takes effect after a latency, so a strategy cannot trade on the book it just saw;
+//! - a marketable order takes liquidity level by level up to its limit (FOK all or nothing,
+//!   FAK keeping what filled) and pays the taker fee `size · rate · p · (1 − p)`;
+//! - a resting order joins the back of the queue at its price: only trades printed at that price
+//!   after it arrived (or a shrinking level) move it forward, and a trade through its price
+//!   fills it (price priority); makers pay no fee;
+//! - tick and minimum-size rules are the venue's ([`crate::orders::validate`]).
+//!
+//! It is driven by an explicit clock (`now_ms` arguments), so a backtest runs as fast as the CPU
+//! allows and gives the same fills every time.
+
+mod matching;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use polybot_model::{BookSide, Level, OrderBook, Price, Side, Size, TokenId, Usdc};
+use serde::{Deserialize, Serialize};
+
+use crate::orders::{ClientOrderId, MarketRules, OrderRequest, VenueOrderId, validate};
+
+/// Who provided liquidity in a fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Liquidity {
+    Maker,
+    Taker,
+}
+
+/// What the simulated venue tells the kernel, in the venue's own terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VenueReport {
+    Acknowledged {
+        client_id: ClientOrderId,
+        venue_id: VenueOrderId,
+    },
+    Rejected {
+        client_id: ClientOrderId,
+        reason: String,
+    },
+    Fill {
+        client_id: ClientOrderId,
+        trade_id: String,
+        token_id: TokenId,
+        side: Side,
+        price: Price,
+        size: Size,
+        fee: Usdc,
+        liquidity: Liquidity,
+        timestamp_ms: i64,
+    },
+    /// The order is done: FAK remainder, FOK kill, a cancel, or a GTD expiry.
+    Closed {
+        client_id: ClientOrderId,
+        reason: CloseReason,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CloseReason {
+    Filled,
+    Cancelled,
+    /// FAK remainder or FOK that could not fill completely.
+    Killed,
+    Expired,
+}
+
+/// Per-market facts the simulation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimMarket {
+    pub rules: MarketRules,
+    /// Taker fee rate in basis points.
+    pub taker_fee_bps: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimConfig {
+    /// Time from sending an order or cancel to the venue acting on it.
+    pub latency_ms: i64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { latency_ms: 50 }
+    }
+}
+
+enum Action {
+    Submit(OrderRequest),
+    Cancel(ClientOrderId),
+}
+
+/// An order of ours resting on the simulated book.
+#[derive(Debug, Clone)]
+struct Resting {
+    request: OrderRequest,
+    remaining: Size,
+    /// Size ahead of us at our price (arrived before us).
+    queue_ahead: Size,
+}
+
+pub struct SimVenue {
+    config: SimConfig,
+    markets: HashMap<TokenId, SimMarket>,
+    books: HashMap<TokenId, OrderBook>,
+    pending: VecDeque<(i64, Action)>,
+    resting: BTreeMap<ClientOrderId, Resting>,
+    next_trade: u64,
+}
+
+impl SimVenue {
+    #[must_use]
+    pub fn new(config: SimConfig) -> Self {
+        SimVenue {
+            config,
+            markets: HashMap::new(),
+            books: HashMap::new(),
+            pending: VecDeque::new(),
+            resting: BTreeMap::new(),
+            next_trade: 1,
+        }
+    }
+
+    pub fn add_market(&mut self, token: TokenId, market: SimMarket) {
+        self.markets.insert(token, market);
+        self.books
+            .entry(token)
+            .or_insert_with(|| OrderBook::new(token, market.rules.tick));
+    }
+
+    #[must_use]
+    pub fn book(&self, token: TokenId) -> Option<&OrderBook> {
+        self.books.get(&token)
+    }
+
+    /// Our orders currently resting, with what is left of them.
+    pub fn resting(&self) -> impl Iterator<Item = (ClientOrderId, Size)> + '_ {
+        self.resting.iter().map(|(id, r)| (*id, r.remaining))
+    }
+
+    pub fn submit(&mut self, now_ms: i64, order: OrderRequest) {
+        self.pending
+            .push_back((now_ms + self.config.latency_ms, Action::Submit(order)));
+    }
+
+    pub fn cancel(&mut self, now_ms: i64, client_id: ClientOrderId) {
+        self.pending
+            .push_back((now_ms + self.config.latency_ms, Action::Cancel(client_id)));
+    }
+
+    /// Acts on everything due by `now_ms` and expires GTD orders.
+    pub fn advance(&mut self, now_ms: i64, out: &mut Vec<VenueReport>) {
+        while self.pending.front().is_some_and(|(due, _)| *due <= now_ms) {
+            let Some((due, action)) = self.pending.pop_front() else {
+                break;
+            };
+            match action {
+                Action::Submit(order) => self.accept(due, order, out),
+                Action::Cancel(id) => {
+                    if self.resting.remove(&id).is_some() {
+                        out.push(VenueReport::Closed {
+                            client_id: id,
+                            reason: CloseReason::Cancelled,
+                        });
+                    }
+                }
+            }
+        }
+        let expired: Vec<ClientOrderId> = self
+            .resting
+            .iter()
+            .filter(|(_, r)| matches!(r.request.time_in_force, crate::orders::TimeInForce::Gtd { expires_at_secs } if expires_at_secs * 1000 <= now_ms))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.resting.remove(&id);
+            out.push(VenueReport::Closed {
+                client_id: id,
+                reason: CloseReason::Expired,
+            });
+        }
+    }
+
+    /// A full book snapshot from market data.
+    pub fn on_snapshot(
+        &mut self,
+        token: TokenId,
+        bids: &[Level],
+        asks: &[Level],
+        timestamp_ms: i64,
+    ) {
+        if let Some(book) = self.books.get_mut(&token) {
+            book.apply_snapshot(bids.iter().copied(), asks.iter().copied(), timestamp_ms);
+            self.clip_queues(token);
+        }
+    }
+
+    /// A level change from market data.
+    pub fn on_level(&mut self, token: TokenId, side: BookSide, price: Price, size: Size) {
+        if let Some(book) = self.books.get_mut(&token) {
+            book.set_level(side, price, size);
+            self.clip_queues(token);
+        }
+    }
+
+    /// A trade printed on the venue: it moves our queues and may fill our resting orders.
+    pub fn on_trade(
+        &mut self,
+        now_ms: i64,
+        token: TokenId,
+        price: Price,
+        size: Size,
+        out: &mut Vec<VenueReport>,
+    ) {
+        matching::trade_through_resting(self, now_ms, token, price, size, out);
+    }
+
+    fn accept(&mut self, now_ms: i64, order: OrderRequest, out: &mut Vec<VenueReport>) {
+        let id = order.client_id;
+        let Some(market) = self.markets.get(&order.token_id).copied() else {
+            out.push(VenueReport::Rejected {
+                client_id: id,
+                reason: "unknown market".into(),
+            });
+            return;
+        };
+        let marketable = self
+            .books
+            .get(&order.token_id)
+            .is_some_and(|b| matching::crosses(b, order.side, order.price));
+        if let Err(violation) = validate(&order, &market.rules, marketable, now_ms / 1000) {
+            out.push(VenueReport::Rejected {
+                client_id: id,
+                reason: violation.code().to_owned(),
+            });
+            return;
+        }
+        if order.post_only && marketable {
+            out.push(VenueReport::Rejected {
+                client_id: id,
+                reason: "post_only_would_cross".into(),
+            });
+            return;
+        }
+        out.push(VenueReport::Acknowledged {
+            client_id: id,
+            venue_id: VenueOrderId(format!("sim-{}", id.0)),
+        });
+        matching::execute(self, now_ms, order, market, marketable, out);
+    }
+
+    /// Queue ahead can never exceed what rests at the price: cancellations ahead of us shrink it.
+    fn clip_queues(&mut self, token: TokenId) {
+        let Some(book) = self.books.get(&token) else {
+            return;
+        };
+        for r in self
+            .resting
+            .values_mut()
+            .filter(|r| r.request.token_id == token)
+        {
+            let side = match r.request.side {
+                Side::Buy => BookSide::Bid,
+                Side::Sell => BookSide::Ask,
+            };
+            r.queue_ahead = r.queue_ahead.min(book.depth_at(side, r.request.price));
+        }
+    }
+
+    fn trade_id(&mut self) -> String {
+        let id = format!("simtrade-{}", self.next_trade);
+        self.next_trade += 1;
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests;
