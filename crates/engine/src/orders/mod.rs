@@ -6,6 +6,7 @@
 //! counts against limits and is never resent — until reconciliation with the venue's open orders
 //! and trades says what became of it.
 
+pub mod algos;
 mod rules;
 mod state;
 
