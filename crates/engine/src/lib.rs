@@ -1,11 +1,26 @@
-//! The trading engine: one kernel for backtest, paper and live. This crate holds the pure core
-//! the kernel is built on; the event loop, order management and venues build on it.
+//! The trading engine: one kernel for backtest, paper and live.
+//!
+//! [`Kernel`] owns all trading state and handles one [`Event`] at a time; what differs between
+//! backtest, paper and live is only the [`Venue`] it is built with (the [`sim::SimVenue`] or the
+//! live venue), where its events come from, and the [`clock::Clock`] that stamps them.
 
+pub mod clock;
+pub mod event;
+pub mod fingerprint;
+pub mod journal;
+pub mod kernel;
 pub mod ledger;
 pub mod orders;
 pub mod sim;
+pub mod strategy;
+pub mod venue;
 
+pub use event::Event;
+pub use fingerprint::Fingerprint;
+pub use kernel::{Decision, Kernel};
 pub use ledger::{
     AccountId, Applied, EquitySnapshot, Fill, FillStatus, Ledger, LedgerError, Position,
     Resolution, TradeId,
 };
+pub use strategy::{Intent, Strategy, View};
+pub use venue::Venue;

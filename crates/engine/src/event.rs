@@ -1,0 +1,78 @@
+//! [`Event`]: everything the kernel reacts to. Events are plain serializable data so that a run
+//! can be journaled and replayed to the same decisions.
+
+use polybot_model::{BookSide, ConditionId, Level, Price, Side, Size, TickSize, TokenId};
+use serde::{Deserialize, Serialize};
+
+use crate::sim::VenueReport;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A full book (a snapshot after (re)subscription).
+    Book {
+        token: TokenId,
+        bids: Vec<Level>,
+        asks: Vec<Level>,
+        ts: i64,
+    },
+    /// One level changed (a `price_change` entry); size zero removes it.
+    Level {
+        token: TokenId,
+        side: BookSide,
+        price: Price,
+        size: Size,
+        ts: i64,
+    },
+    /// A trade printed on the venue's tape.
+    Trade {
+        token: TokenId,
+        price: Price,
+        size: Size,
+        side: Option<Side>,
+        ts: i64,
+    },
+    TickSize {
+        token: TokenId,
+        tick: TickSize,
+        ts: i64,
+    },
+    /// A market resolved: `tokens[winner]` pays 1.
+    Resolved {
+        condition: ConditionId,
+        tokens: Vec<TokenId>,
+        winner: usize,
+        ts: i64,
+    },
+    /// A report from a venue that runs outside the kernel (the live venue).
+    Venue { report: VenueReport, ts: i64 },
+    /// Time passes (timers, expiries, TWAP slices).
+    Tick { ts: i64 },
+}
+
+impl Event {
+    /// When the event happened, in venue milliseconds.
+    #[must_use]
+    pub fn ts(&self) -> i64 {
+        match self {
+            Event::Book { ts, .. }
+            | Event::Level { ts, .. }
+            | Event::Trade { ts, .. }
+            | Event::TickSize { ts, .. }
+            | Event::Resolved { ts, .. }
+            | Event::Venue { ts, .. }
+            | Event::Tick { ts } => *ts,
+        }
+    }
+
+    /// The token a market-data event is about.
+    #[must_use]
+    pub fn token(&self) -> Option<TokenId> {
+        match self {
+            Event::Book { token, .. }
+            | Event::Level { token, .. }
+            | Event::Trade { token, .. }
+            | Event::TickSize { token, .. } => Some(*token),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The strategy contract: read the world, answer with intents. A strategy never talks to a venue,
+//! never sizes past what it asks for, and never bypasses the kernel's checks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polybot_model::{OrderBook, Price, Side, TokenId};
+
+use crate::event::Event;
+use crate::ledger::{AccountId, Ledger};
+use crate::orders::{ClientOrderId, Quantity, TimeInForce, TrackedOrder};
+use crate::sim::VenueReport;
+
+/// What a strategy may look at while handling an event.
+pub struct View<'a> {
+    pub now_ms: i64,
+    pub books: &'a HashMap<TokenId, OrderBook>,
+    pub ledger: &'a Ledger,
+    pub orders: &'a BTreeMap<ClientOrderId, TrackedOrder>,
+}
+
+impl View<'_> {
+    /// This account's open orders.
+    pub fn open_orders<'s>(
+        &'s self,
+        account: &'s AccountId,
+    ) -> impl Iterator<Item = &'s TrackedOrder> + 's {
+        self.orders
+            .values()
+            .filter(move |o| &o.request.account == account && o.state.is_open())
+    }
+}
+
+/// What a strategy wants done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    Place {
+        token: TokenId,
+        side: Side,
+        price: Price,
+        quantity: Quantity,
+        time_in_force: TimeInForce,
+        post_only: bool,
+        reason: &'static str,
+    },
+    Cancel {
+        client_id: ClientOrderId,
+    },
+    /// Cancel this account's open orders, on one token or all.
+    CancelAll {
+        token: Option<TokenId>,
+    },
+}
+
+pub trait Strategy {
+    fn name(&self) -> &str;
+    /// The sub-ledger this strategy trades for.
+    fn account(&self) -> &AccountId;
+    /// Called for every event, after the kernel has updated books, orders and the ledger.
+    fn on_event(&mut self, view: &View<'_>, event: &Event, intents: &mut Vec<Intent>);
+    /// Called for each report about this strategy's orders.
+    fn on_report(&mut self, _view: &View<'_>, _report: &VenueReport, _intents: &mut Vec<Intent>) {}
+}
