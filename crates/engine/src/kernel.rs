@@ -166,8 +166,9 @@ impl<V: Venue> Kernel<V> {
         }
         for strategy in &mut strategies {
             strategy.on_event(&self.view(), event, &mut intents);
-            let account = strategy.account().clone();
-            self.execute(&account, &mut intents);
+            if !intents.is_empty() {
+                self.execute(strategy.account(), &mut intents);
+            }
         }
         self.strategies = strategies;
         self.intents = intents;

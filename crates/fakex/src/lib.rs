@@ -33,6 +33,7 @@ mod http;
 mod seed;
 mod sim;
 mod tape;
+mod trading;
 mod util;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -51,6 +52,7 @@ pub use books::check as check_book;
 pub use error::FakexError;
 pub use exchange::{Exchange, ExchangeStats};
 pub use seed::{FolderReport, SeedReport};
+pub use trading::{AccountView, MakerFill, Order, OrderStatus, Trade, TradeStatus};
 
 /// How to run fakex.
 #[derive(Debug, Clone)]
@@ -72,6 +74,14 @@ pub struct FakexConfig {
     /// Markets to generate when there is no seed data.
     pub generated_markets: usize,
     pub faults: Faults,
+    /// pUSD every new trading account starts with, in whole dollars.
+    pub starting_cash_usdc: u64,
+    /// A trade goes MATCHED → MINED after this long (ms).
+    pub trade_mined_ms: u64,
+    /// … and MINED → CONFIRMED once this long has passed since the match (ms).
+    pub trade_confirmed_ms: u64,
+    /// A key that sent heartbeats and then stops for this long loses all its open orders (ms).
+    pub heartbeat_timeout_ms: u64,
 }
 
 impl Default for FakexConfig {
@@ -86,6 +96,10 @@ impl Default for FakexConfig {
             events_per_tick: 20,
             generated_markets: 200,
             faults: Faults::default(),
+            starting_cash_usdc: 10_000,
+            trade_mined_ms: 2_000,
+            trade_confirmed_ms: 5_000,
+            heartbeat_timeout_ms: 10_000,
         }
     }
 }
@@ -230,6 +244,7 @@ fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>)
 pub async fn start(config: FakexConfig) -> Result<FakexHandle, FakexError> {
     validate(&config)?;
     let exchange = load_exchange(&config).await?;
+    exchange.configure_trading(trading_config(&config));
     let ports = match config.base_port {
         0 => [0, 0, 0],
         p => [p, p + 1, p + 2],
@@ -257,6 +272,16 @@ pub async fn start(config: FakexConfig) -> Result<FakexHandle, FakexError> {
         shutdown: stop_tx,
         tasks,
     })
+}
+
+fn trading_config(config: &FakexConfig) -> trading::TradingConfig {
+    trading::TradingConfig {
+        starting_cash: i64::try_from(config.starting_cash_usdc.saturating_mul(1_000_000))
+            .unwrap_or(i64::MAX),
+        mined_after: Duration::from_millis(config.trade_mined_ms),
+        confirmed_after: Duration::from_millis(config.trade_confirmed_ms),
+        heartbeat_timeout: Duration::from_millis(config.heartbeat_timeout_ms),
+    }
 }
 
 /// Builds the exchange on a blocking thread (it reads the seed folder).
@@ -297,8 +322,9 @@ fn routers(exchange: &Arc<Exchange>, config: &FakexConfig) -> [Router; 3] {
     };
     let clob = http::clob::routes()
         .merge(http::clob_markets::routes())
+        .merge(trading::http::routes())
         .route("/ws/market", get(http::ws::market))
-        .route("/ws/user", get(http::ws::user))
+        .route("/ws/user", get(trading::user_ws::user))
         .fallback(http::not_found)
         .with_state(Arc::clone(exchange))
         .layer(layer("clob"));
@@ -313,13 +339,17 @@ fn routers(exchange: &Arc<Exchange>, config: &FakexConfig) -> [Router; 3] {
     [clob, gamma, data]
 }
 
-/// The simulator clock and the periodic WS disconnect fault, when configured.
+/// How often trade settlement, heartbeats and GTD expiry are checked.
+const TRADING_TICK: Duration = Duration::from_millis(25);
+
+/// The trading ticker, the simulator clock and the periodic WS disconnect fault, when configured.
 fn background_tasks(
     exchange: &Arc<Exchange>,
     config: &FakexConfig,
     stop: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let mut tasks = Vec::new();
+    let ex = Arc::clone(exchange);
+    let mut tasks = vec![every(TRADING_TICK, stop.clone(), move || ex.tick_trading())];
     if config.sim_interval_ms > 0 {
         let (ex, n) = (Arc::clone(exchange), config.events_per_tick);
         let period = Duration::from_millis(config.sim_interval_ms);

@@ -43,6 +43,16 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
+/// Sets levels (each mirrored onto the complementary outcome) and broadcasts the changes:
+/// how fakex orders enter and leave the simulated book.
+pub(crate) fn apply_levels(st: &mut State, changes: &[(TokenId, BookSide, Price, Size)]) {
+    let mut batch = Batch::default();
+    for (token, side, price, size) in changes {
+        set_level(st, &mut batch, *token, *side, *price, *size);
+    }
+    flush(st, batch);
+}
+
 /// Runs `n` events; returns how many were trades.
 pub fn step(st: &mut State, n: u32) -> u64 {
     let mut trades = 0;
@@ -136,6 +146,16 @@ fn set_level(
     price: Price,
     size: Size,
 ) {
+    // fakex orders resting at this level are part of it: the simulated crowd can shrink its
+    // own share, never theirs.
+    let size = crate::trading::matching::floor_level(
+        &mut st.trading,
+        st.cat.complement_of(token),
+        token,
+        side,
+        price,
+        size,
+    );
     let Some(tb) = st.books.get_mut(&token) else {
         return;
     };
@@ -325,6 +345,8 @@ fn trade(st: &mut State, token: TokenId) -> Option<()> {
     };
     let level = view(st, token)?.best(side)?;
     let consumed = taker_size(st, level);
+    // The simulated taker consumes the queue at this level, fakex orders included.
+    crate::trading::matching::fill_makers(st, token, side, level.price, consumed.micros(), None);
     let ts = st.next_ts();
     print_trade(st, token, level.price, consumed, taker, ts)?;
     let mut batch = Batch::default();
@@ -353,7 +375,7 @@ fn taker_size(st: &mut State, level: Level) -> Size {
 }
 
 /// Updates the token's last trade and broadcasts `last_trade_price`.
-fn print_trade(
+pub(crate) fn print_trade(
     st: &mut State,
     token: TokenId,
     price: Price,

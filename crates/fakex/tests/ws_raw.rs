@@ -239,11 +239,13 @@ async fn stalled_connections_go_silent_and_new_ones_do_not() {
 }
 
 #[tokio::test]
-async fn the_user_channel_is_refused_with_a_close_frame() {
+async fn the_user_channel_refuses_unknown_credentials_with_a_close_frame() {
     let Some(fx) = common::start_seeded().await else {
         return;
     };
     let mut ws = connect(&fx, "/ws/user").await;
+    let auth = r#"{"type":"user","operation":"subscribe","markets":[],"assets_ids":[],"auth":{"apiKey":"00000000-0000-4000-8000-000000000000","secret":"x","passphrase":"y"}}"#;
+    send(&mut ws, auth).await;
     assert!(matches!(
         recv(&mut ws, Duration::from_secs(5)).await,
         Got::Closed

@@ -13,6 +13,7 @@ pub mod frames;
 pub mod parse;
 pub mod ratelimit;
 pub mod retry;
+pub mod signing;
 pub mod stream;
 
 pub use books::{BookManager, DesyncReason, MarketEvent};

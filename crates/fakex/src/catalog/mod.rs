@@ -358,6 +358,14 @@ fn make_event(obj: Obj, markets: Vec<usize>) -> Event {
 }
 
 impl Catalog {
+    /// The other outcome's token of a binary market (whose book mirrors this one's).
+    #[must_use]
+    pub fn complement_of(&self, token: TokenId) -> Option<TokenId> {
+        let &(mi, o) = self.by_token.get(&token)?;
+        let m = &self.markets[mi];
+        m.tokens.get(m.complement(o)?).copied()
+    }
+
     pub fn add_market(&mut self, market: Market) {
         let i = self.markets.len();
         self.by_condition.insert(market.condition, i);

@@ -217,6 +217,50 @@ impl Exchange {
         st.emit(tokens, true, text);
     }
 
+    /// Sets the trading side's money and timings (before any trading happens).
+    pub(crate) fn configure_trading(&self, config: crate::trading::TradingConfig) {
+        self.lock().trading.config = config;
+    }
+
+    /// A receiver that changes when every WebSocket connection must close.
+    pub(crate) fn disconnect_rx(&self) -> watch::Receiver<u64> {
+        self.disconnect.subscribe()
+    }
+
+    /// The next fill of `api_key` is a ghost: it goes MATCHED (settled) and then FAILED,
+    /// and its settlement is undone — the venue's settlement failures a bot must survive.
+    pub fn inject_ghost_fill_next(&self, api_key: &str) {
+        *self
+            .lock()
+            .trading
+            .ghost_next
+            .entry(api_key.to_owned())
+            .or_insert(0) += 1;
+    }
+
+    /// Order endpoints answer HTTP 425 for `duration` from now (a matching-engine restart).
+    pub fn set_restart_window(&self, duration: std::time::Duration) {
+        self.lock().trading.restart_until = Some(std::time::Instant::now() + duration);
+    }
+
+    /// fakex's view of an API key's account: cash, positions, open orders and trades.
+    #[must_use]
+    pub fn account(&self, api_key: &str) -> crate::trading::AccountView {
+        self.lock().trading.view(api_key)
+    }
+
+    /// An API key's live orders, in time priority.
+    #[must_use]
+    pub fn open_orders(&self, api_key: &str) -> Vec<crate::trading::Order> {
+        self.lock().trading.view(api_key).open_orders
+    }
+
+    /// Runs the time-driven trading work now (trade settlement, heartbeats, GTD expiry);
+    /// a background ticker also does this.
+    pub fn tick_trading(&self) {
+        crate::trading::lifecycle::tick(&mut self.lock());
+    }
+
     /// Open market-channel WebSocket connections.
     #[must_use]
     pub fn ws_connection_count(&self) -> usize {

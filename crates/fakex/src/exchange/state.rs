@@ -71,6 +71,8 @@ pub struct State {
     last_ts: i64,
     pub tx: broadcast::Sender<Arc<Frame>>,
     pub seed: u64,
+    /// Accounts, API keys, fakex orders and trades (see [`crate::trading`]).
+    pub trading: crate::trading::Trading,
 }
 
 impl State {
@@ -98,6 +100,7 @@ impl State {
             last_ts: 0,
             tx,
             seed,
+            trading: crate::trading::Trading::default(),
         }
     }
 

@@ -33,17 +33,6 @@ pub(crate) async fn market(State(ex): State<Arc<Exchange>>, ws: WebSocketUpgrade
     ws.on_upgrade(move |socket| run(socket, ex))
 }
 
-/// The user channel is not simulated: accept and close, so clients see a clean refusal.
-pub(crate) async fn user(ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(|mut socket| async move {
-        let frame = CloseFrame {
-            code: 1008,
-            reason: Utf8Bytes::from_static("fakex: user channel not implemented"),
-        };
-        let _ = socket.send(Message::Close(Some(frame))).await;
-    })
-}
-
 /// Garbage frames injected by the `malformed_rate` fault: invalid JSON, wrong types, missing
 /// fields, unknown event types — never a valid-looking update that would corrupt a book.
 const GARBAGE: &[&str] = &[
