@@ -98,11 +98,18 @@ fn stream() -> Vec<Event> {
             continue;
         }
         let bid_side = rng.random_bool(0.5);
-        let cents = if bid_side {
-            rng.random_range(bb.saturating_sub(5).max(1)..ba)
+        // Keep the book uncrossed: bids strictly below the best ask, asks strictly above the
+        // best bid; an empty range (a side ran dry) becomes a timer tick instead.
+        let (lo, hi) = if bid_side {
+            (bb.saturating_sub(5).max(1), ba.min(100))
         } else {
-            rng.random_range(bb + 1..=(ba + 5).min(99))
+            (bb + 1, (ba + 5).min(99) + 1)
         };
+        if lo >= hi {
+            events.push(Event::Tick { ts });
+            continue;
+        }
+        let cents = rng.random_range(lo..hi);
         let size = if rng.random_bool(0.2) {
             0
         } else {
