@@ -53,6 +53,10 @@ pub enum Decision {
         client_id: ClientOrderId,
         reason: String,
     },
+    TradeStatus {
+        trade_id: String,
+        status: FillStatus,
+    },
     /// A report the order state machine or the ledger could not accept.
     Anomaly {
         detail: String,
@@ -240,6 +244,19 @@ impl<V: Venue> Kernel<V> {
     /// Applies a report to its order and the ledger; returns the owning account.
     fn apply_report(&mut self, report: &VenueReport) -> Option<AccountId> {
         let (client_id, event) = match report {
+            VenueReport::TradeStatus { trade_id, status } => {
+                let id = TradeId(trade_id.clone());
+                if let Err(e) = self.ledger.update_status(&id, *status) {
+                    self.decide(Decision::Anomaly {
+                        detail: e.to_string(),
+                    });
+                }
+                self.decide(Decision::TradeStatus {
+                    trade_id: trade_id.clone(),
+                    status: *status,
+                });
+                return None;
+            }
             VenueReport::Acknowledged {
                 client_id,
                 venue_id,
@@ -296,6 +313,7 @@ impl<V: Venue> Kernel<V> {
             price,
             size,
             fee,
+            status,
             timestamp_ms,
             ..
         } = report
@@ -310,8 +328,7 @@ impl<V: Venue> Kernel<V> {
                 fee: *fee,
                 timestamp_ms: *timestamp_ms,
             };
-            // The simulated venue has no chain to settle on: its fills are final at once.
-            if let Err(e) = self.ledger.apply_fill(fill, FillStatus::Confirmed) {
+            if let Err(e) = self.ledger.apply_fill(fill, *status) {
                 self.decide(Decision::Anomaly {
                     detail: e.to_string(),
                 });
@@ -506,6 +523,9 @@ fn record(fp: &mut Fingerprint, decision: &Decision) {
         }
         Decision::Rejected { client_id, reason } => {
             fp.record(&[b"J", &client_id.0.to_le_bytes(), reason.as_bytes()])
+        }
+        Decision::TradeStatus { trade_id, status } => {
+            fp.record(&[b"T", trade_id.as_bytes(), &[*status as u8]])
         }
         Decision::Anomaly { detail } => fp.record(&[b"A", detail.as_bytes()]),
     }

@@ -4,6 +4,7 @@ use polybot_model::amounts::{LOT_MICROS, taker_fee};
 use polybot_model::{BookSide, OrderBook, Price, Side, Size, TokenId, Usdc};
 
 use super::{CloseReason, Liquidity, Resting, SimMarket, SimVenue, VenueReport};
+use crate::ledger::FillStatus;
 use crate::orders::{OrderRequest, Quantity, TimeInForce};
 
 /// Whether an order at `price` would trade against the book right now.
@@ -191,6 +192,7 @@ fn take(
         size: taken,
         fee: taker_fee(taken, price, market.taker_fee_bps),
         liquidity: Liquidity::Taker,
+        status: FillStatus::Confirmed,
         timestamp_ms: now_ms,
     });
 }
@@ -249,6 +251,7 @@ pub(super) fn trade_through_resting(
             size: filled,
             fee: Usdc::ZERO,
             liquidity: Liquidity::Maker,
+            status: FillStatus::Confirmed,
             timestamp_ms: now_ms,
         });
         if done {

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use polybot_model::{BookSide, Level, OrderBook, Price, Side, Size, TokenId, Usdc};
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::FillStatus;
 use crate::orders::{ClientOrderId, MarketRules, OrderRequest, VenueOrderId, validate};
 
 /// Who provided liquidity in a fill.
@@ -40,6 +41,8 @@ pub enum VenueReport {
         client_id: ClientOrderId,
         reason: String,
     },
+    /// `status` is where the trade is in settlement: the simulated venue's fills are final
+    /// (`Confirmed`); a live venue reports `Matched` and moves it on with [`VenueReport::TradeStatus`].
     Fill {
         client_id: ClientOrderId,
         trade_id: String,
@@ -49,7 +52,13 @@ pub enum VenueReport {
         size: Size,
         fee: Usdc,
         liquidity: Liquidity,
+        status: FillStatus,
         timestamp_ms: i64,
+    },
+    /// A trade moved along MATCHED → MINED → CONFIRMED, or FAILED (a ghost fill: taken back).
+    TradeStatus {
+        trade_id: String,
+        status: FillStatus,
     },
     /// The order is done: FAK remainder, FOK kill, a cancel, or a GTD expiry.
     Closed {
