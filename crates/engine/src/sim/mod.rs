@@ -55,6 +55,11 @@ pub enum VenueReport {
         status: FillStatus,
         timestamp_ms: i64,
     },
+    /// The order request's outcome is unknown (timeout, connection reset, 5xx): the order may
+    /// exist at the venue and must be reconciled, never resent.
+    OutcomeUnknown { client_id: ClientOrderId },
+    /// Reconciliation found no trace of an order whose outcome was unknown.
+    NotFound { client_id: ClientOrderId },
     /// A trade moved along MATCHED → MINED → CONFIRMED, or FAILED (a ghost fill: taken back).
     TradeStatus {
         trade_id: String,
