@@ -281,6 +281,8 @@ impl<V: Venue> Kernel<V> {
             VenueReport::Fill {
                 client_id, size, ..
             } => (*client_id, OrderEvent::Fill { size: *size }),
+            VenueReport::OutcomeUnknown { client_id } => (*client_id, OrderEvent::OutcomeUnknown),
+            VenueReport::NotFound { client_id } => (*client_id, OrderEvent::NotFoundAtVenue),
             VenueReport::Closed { client_id, reason } => {
                 self.decide(Decision::Closed {
                     client_id: *client_id,
