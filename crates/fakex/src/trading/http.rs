@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use polybot_model::TokenId;
 use serde_json::{Value, json};
@@ -44,14 +44,6 @@ pub(crate) fn routes() -> Router<Arc<Exchange>> {
         .route("/heartbeats", post(heartbeat))
 }
 
-/// An authenticated request's parts.
-struct Req {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
 fn unauthorized(msg: String) -> ApiError {
     error(
         StatusCode::UNAUTHORIZED,
@@ -59,19 +51,41 @@ fn unauthorized(msg: String) -> ApiError {
     )
 }
 
-/// Verifies the L2 headers; returns the credentials.
-fn l2(ex: &Exchange, r: &Req) -> Result<Creds, ApiError> {
-    let st = ex.lock();
-    let req = L2Request {
-        headers: &r.headers,
-        method: r.method.as_str(),
-        path: r.uri.path(),
-        body: &r.body,
-    };
-    let now = chrono::Utc::now().timestamp();
-    auth::verify_l2(|k| st.trading.creds.get(k), &req, now)
-        .cloned()
-        .map_err(unauthorized)
+/// Largest request body an authenticated endpoint accepts (a batch of 15 signed orders is ~15 KB).
+const MAX_BODY: usize = 1 << 20;
+
+/// An L2-authenticated request: the verified credentials and the exact body bytes the HMAC
+/// covered. As an extractor it runs before the handler, so no endpoint can forget the check.
+struct Authed {
+    creds: Creds,
+    body: Bytes,
+}
+
+impl axum::extract::FromRequest<Arc<Exchange>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        ex: &Arc<Exchange>,
+    ) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"))?;
+        let st = ex.lock();
+        let req = L2Request {
+            headers: &parts.headers,
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            body: &body,
+        };
+        let now = chrono::Utc::now().timestamp();
+        let creds = auth::verify_l2(|k| st.trading.creds.get(k), &req, now)
+            .cloned()
+            .map_err(unauthorized)?;
+        drop(st);
+        Ok(Authed { creds, body })
+    }
 }
 
 /// Order endpoints answer 425 while the matching engine "restarts".
@@ -106,22 +120,7 @@ async fn derive_key(State(ex): Ex, headers: HeaderMap) -> HttpResult {
     issue(&ex, &headers)
 }
 
-async fn list_keys(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
+async fn list_keys(State(ex): Ex, Authed { creds: c, .. }: Authed) -> HttpResult {
     let st = ex.lock();
     let mut keys: Vec<&str> = st
         .trading
@@ -134,42 +133,12 @@ async fn list_keys(
     json_ok(json!({"apiKeys": keys}))
 }
 
-async fn delete_key(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
+async fn delete_key(State(ex): Ex, Authed { creds: c, .. }: Authed) -> HttpResult {
     ex.lock().trading.creds.remove(&c.api_key);
     json_ok(json!("OK"))
 }
 
-async fn closed_only(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
-    l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
+async fn closed_only(_authed: Authed) -> HttpResult {
     json_ok(json!({"closed_only": false}))
 }
 
@@ -185,42 +154,16 @@ fn reject_response(r: Reject) -> ApiError {
     }
 }
 
-async fn post_order(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
+async fn post_order(State(ex): Ex, Authed { creds: c, body }: Authed) -> HttpResult {
     not_restarting(&ex)?;
-    let r = Req {
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let c = l2(&ex, &r)?;
-    let v = parse_body(&r.body)?;
+    let v = parse_body(&body)?;
     let reply = orders::place(&mut ex.lock(), &c, &v).map_err(reject_response)?;
     json_ok(reply)
 }
 
-async fn post_orders(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
+async fn post_orders(State(ex): Ex, Authed { creds: c, body }: Authed) -> HttpResult {
     not_restarting(&ex)?;
-    let r = Req {
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let c = l2(&ex, &r)?;
-    let items = match parse_body(&r.body)? {
+    let items = match parse_body(&body)? {
         Value::Array(items) => items,
         _ => {
             return Err(error(
@@ -262,22 +205,9 @@ fn cancel_ids(ex: &Exchange, owner: &str, ids: &[String]) -> HttpResult {
     json_ok(json!({"canceled": done, "not_canceled": not}))
 }
 
-async fn cancel_order(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
+async fn cancel_order(State(ex): Ex, Authed { creds: c, body }: Authed) -> HttpResult {
     not_restarting(&ex)?;
-    let r = Req {
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let c = l2(&ex, &r)?;
-    let v = parse_body(&r.body)?;
+    let v = parse_body(&body)?;
     let id = v
         .get("orderID")
         .or_else(|| v.get("orderId"))
@@ -286,22 +216,9 @@ async fn cancel_order(
     cancel_ids(&ex, &c.api_key, &[id.to_owned()])
 }
 
-async fn cancel_orders(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
+async fn cancel_orders(State(ex): Ex, Authed { creds: c, body }: Authed) -> HttpResult {
     not_restarting(&ex)?;
-    let r = Req {
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let c = l2(&ex, &r)?;
-    let ids: Vec<String> = serde_json::from_slice(&r.body).map_err(|_| {
+    let ids: Vec<String> = serde_json::from_slice(&body).map_err(|_| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid body: expected a JSON array of order ids",
@@ -310,46 +227,18 @@ async fn cancel_orders(
     cancel_ids(&ex, &c.api_key, &ids)
 }
 
-async fn cancel_all(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
+async fn cancel_all(State(ex): Ex, Authed { creds: c, .. }: Authed) -> HttpResult {
     not_restarting(&ex)?;
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
     let ids = orders::live_ids(&ex.lock(), &c.api_key, None, None);
     cancel_ids(&ex, &c.api_key, &ids)
 }
 
-async fn cancel_market(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
+async fn cancel_market(State(ex): Ex, Authed { creds: c, body }: Authed) -> HttpResult {
     not_restarting(&ex)?;
-    let r = Req {
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let c = l2(&ex, &r)?;
-    let v = if r.body.is_empty() {
+    let v = if body.is_empty() {
         json!({})
     } else {
-        parse_body(&r.body)?
+        parse_body(&body)?
     };
     let market = v
         .get("market")
@@ -387,21 +276,9 @@ fn page(q: &Query, items: Vec<Value>) -> HttpResult {
 
 async fn open_orders(
     State(ex): Ex,
-    method: Method,
-    uri: Uri,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    Authed { creds: c, .. }: Authed,
 ) -> HttpResult {
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
     let q = Query::new(raw.as_deref());
     let asset = match q.get("asset_id") {
         Some(a) => Some(TokenId::parse(a).map_err(|_| bad_param("asset_id", a))?),
@@ -421,20 +298,8 @@ async fn open_orders(
 async fn open_order(
     State(ex): Ex,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    Authed { creds: c, .. }: Authed,
 ) -> HttpResult {
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
     let st = ex.lock();
     match st.trading.orders.get(&id) {
         Some(o) if o.owner == c.api_key => json_ok(wire::open_order(&st, o)),
@@ -447,21 +312,9 @@ async fn open_order(
 
 async fn trades(
     State(ex): Ex,
-    method: Method,
-    uri: Uri,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    Authed { creds: c, .. }: Authed,
 ) -> HttpResult {
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
     let q = Query::new(raw.as_deref());
     let before = q.parse::<i64>("before")?;
     let after = q.parse::<i64>("after")?;
@@ -501,21 +354,9 @@ async fn trades(
 
 async fn balance(
     State(ex): Ex,
-    method: Method,
-    uri: Uri,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    Authed { creds: c, .. }: Authed,
 ) -> HttpResult {
-    let c = l2(
-        &ex,
-        &Req {
-            method,
-            uri,
-            headers,
-            body,
-        },
-    )?;
     let q = Query::new(raw.as_deref());
     let mut st = ex.lock();
     let amount = match q.get("asset_type").map(str::to_ascii_uppercase).as_deref() {
@@ -537,24 +378,11 @@ async fn balance(
     json_ok(json!({"balance": amount.to_string(), "allowances": {}}))
 }
 
-async fn heartbeat(
-    State(ex): Ex,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HttpResult {
-    let r = Req {
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let c = l2(&ex, &r)?;
-    let given = if r.body.is_empty() {
+async fn heartbeat(State(ex): Ex, Authed { creds: c, body }: Authed) -> HttpResult {
+    let given = if body.is_empty() {
         None
     } else {
-        parse_body(&r.body)?
+        parse_body(&body)?
             .get("heartbeat_id")
             .and_then(Value::as_str)
             .map(str::to_owned)
