@@ -34,7 +34,8 @@ pub enum StoreError {
     #[error("corrupt row in `{table}` for {key}: {reason}")]
     Corrupt {
         table: &'static str,
-        /// The row's key: a condition id, a kv key.
+        /// The row's key: a condition id, a kv key, an order's client id (`c7`), a trade id, a
+        /// decision's seq.
         key: String,
         reason: String,
     },

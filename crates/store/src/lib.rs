@@ -1,4 +1,11 @@
-//! polybot's persistence: markets and small key/value state, in SQLite (WAL) through sqlx.
+//! polybot's persistence, in SQLite (WAL) through sqlx: markets, small key/value state, and the
+//! trading engine's orders, fills, ledger accounts, equity snapshots and decision log.
+//!
+//! Start-up is the recovery path: after a crash the engine reloads its orders
+//! ([`Store::open_orders`], [`Store::max_client_id`]), its ledger ([`Store::load_ledger`]) and
+//! its last equity ([`Store::latest_snapshot`]) from here, then reconciles with the venue. Every
+//! write is committed before its call returns, and WAL with `synchronous = NORMAL` keeps a
+//! commit across a process crash, so nothing acknowledged is lost to a `kill -9`.
 //!
 //! The schema is versioned by embedded migrations applied when the store opens, so a binary
 //! never runs against a schema it does not know. Callers see only [`Store`] and plain model
@@ -6,9 +13,14 @@
 //! PostgreSQL backend can be added later without touching them. The SQL is written to be
 //! portable where SQLite allows it (`$n` placeholders, `ON CONFLICT … DO UPDATE`).
 
+mod codec;
+mod decisions;
+mod equity;
 mod error;
+mod fills;
 mod kv;
 mod markets;
+mod orders;
 mod sqlite;
 mod upsert;
 
@@ -16,6 +28,7 @@ use std::path::Path;
 
 use sqlx::sqlite::SqlitePool;
 
+pub use decisions::DecisionRecord;
 pub use error::{Result, StoreError};
 pub use markets::MarketQuery;
 

@@ -1,14 +1,24 @@
 //! Store tests: each one opens its own database in a fresh temporary directory.
 
+mod decisions;
+mod equity;
+mod fills;
 mod kv;
 mod markets;
 mod open;
+mod orders;
+mod recovery;
 
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
+use polybot_engine::orders::{
+    ClientOrderId, OrderRequest, Quantity, TimeInForce, TrackedOrder, VenueOrderId,
+};
+use polybot_engine::{AccountId, Fill, TradeId};
 use polybot_model::{
-    ConditionId, Market, MarketStatus, Outcome, Probability, Size, TickSize, TokenId, Usdc,
+    ConditionId, Market, MarketStatus, Outcome, Price, Probability, Side, Size, TickSize, TokenId,
+    Usdc,
 };
 use tempfile::TempDir;
 
@@ -66,4 +76,55 @@ fn sample_market(n: u64) -> Market {
         status: MarketStatus::Active,
         accepting_orders: true,
     }
+}
+
+fn account(name: &str) -> AccountId {
+    AccountId::new(name)
+}
+
+fn usd(text: &str) -> Usdc {
+    Usdc::parse(text).expect("usdc")
+}
+
+/// A pending GTC order for 10 shares of token `token` at 0.50.
+fn sample_order(client_id: u64, account_name: &str, token: u64, side: Side) -> TrackedOrder {
+    TrackedOrder::new(OrderRequest {
+        client_id: ClientOrderId(client_id),
+        account: account(account_name),
+        token_id: token_id(token),
+        side,
+        price: Price::parse("0.5").expect("price"),
+        quantity: Quantity::Shares(Size::shares(10)),
+        time_in_force: TimeInForce::Gtc,
+        post_only: false,
+    })
+}
+
+fn venue_id(n: u64) -> VenueOrderId {
+    VenueOrderId(format!("0x{n:064x}"))
+}
+
+fn sample_fill(
+    trade: &str,
+    account_name: &str,
+    token: u64,
+    side: Side,
+    price: &str,
+    size: &str,
+    fee: &str,
+) -> Fill {
+    Fill {
+        trade_id: TradeId(trade.to_owned()),
+        account: account(account_name),
+        token_id: token_id(token),
+        side,
+        price: Price::parse(price).expect("price"),
+        size: Size::parse(size).expect("size"),
+        fee: usd(fee),
+        timestamp_ms: 1_750_000_000_000,
+    }
+}
+
+fn trade(id: &str) -> TradeId {
+    TradeId(id.to_owned())
 }
