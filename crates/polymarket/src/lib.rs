@@ -10,6 +10,7 @@ pub mod config;
 pub mod convert;
 pub mod error;
 pub mod frames;
+pub mod live;
 pub mod parse;
 pub mod ratelimit;
 pub mod retry;

@@ -116,7 +116,11 @@ pub fn ws_trade(st: &State, t: &Trade) -> String {
     if let Some(o) = v.as_object_mut() {
         o.insert("event_type".into(), json!("trade"));
         o.insert("type".into(), json!("TRADE"));
-        o.insert("matchtime".into(), json!(t.match_time.to_string()));
+        // The user channel spells it `matchtime` (the REST shape's `match_time` is the SDK's
+        // alias for the same field, so sending both is a duplicate-field error there).
+        if let Some(time) = o.remove("match_time") {
+            o.insert("matchtime".into(), time);
+        }
         o.insert("trade_owner".into(), json!(t.owner));
         o.insert("timestamp".into(), json!(crate::util::now_ms().to_string()));
     }
