@@ -7,7 +7,7 @@
 //! ledger, ask every strategy, check each intent against the venue's rules and the account's
 //! funds, and send what passes. Every decision is recorded and folded into a [`Fingerprint`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polybot_model::{OrderBook, Price, Side, Size, TokenId, Usdc};
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,9 @@ pub struct Kernel<V: Venue> {
     rules: HashMap<TokenId, MarketRules>,
     ledger: Ledger,
     orders: BTreeMap<ClientOrderId, TrackedOrder>,
+    /// Ids of the orders that may still trade: what funds checks and cancel-all look at, so
+    /// their cost does not grow with the history of finished orders.
+    open: BTreeSet<ClientOrderId>,
     strategies: Vec<Box<dyn Strategy>>,
     next_id: u64,
     fingerprint: Fingerprint,
@@ -87,6 +90,7 @@ impl<V: Venue> Kernel<V> {
             rules: HashMap::new(),
             ledger: Ledger::new(),
             orders: BTreeMap::new(),
+            open: BTreeSet::new(),
             strategies: Vec::new(),
             next_id: 1,
             fingerprint: Fingerprint::default(),
@@ -141,6 +145,32 @@ impl<V: Venue> Kernel<V> {
         self.now_ms
     }
 
+    /// Removes and returns the orders that can no longer trade, for the driver to persist; a
+    /// long run keeps only live orders in memory.
+    pub fn prune_closed(&mut self) -> Vec<TrackedOrder> {
+        let closed: Vec<ClientOrderId> = self
+            .orders
+            .keys()
+            .filter(|id| !self.open.contains(id))
+            .copied()
+            .collect();
+        closed
+            .iter()
+            .filter_map(|id| self.orders.remove(id))
+            .collect()
+    }
+
+    /// This account's orders that may still trade.
+    fn open_orders<'a>(
+        &'a self,
+        account: &'a AccountId,
+    ) -> impl Iterator<Item = &'a TrackedOrder> + 'a {
+        self.open
+            .iter()
+            .filter_map(|id| self.orders.get(id))
+            .filter(move |o| &o.request.account == account)
+    }
+
     /// Decisions since the last call (for the decision log).
     pub fn take_decisions(&mut self) -> Vec<Decision> {
         std::mem::take(&mut self.decisions)
@@ -185,6 +215,7 @@ impl<V: Venue> Kernel<V> {
             books: &self.books,
             ledger: &self.ledger,
             orders: &self.orders,
+            open: &self.open,
         }
     }
 
@@ -303,7 +334,11 @@ impl<V: Venue> Kernel<V> {
             return None;
         };
         let account = order.request.account.clone();
-        if let Err(e) = order.apply(event) {
+        let result = order.apply(event);
+        if !order.state.is_open() {
+            self.open.remove(&client_id);
+        }
+        if let Err(e) = result {
             self.decide(Decision::Anomaly {
                 detail: format!("{client_id}: {e}"),
             });
@@ -376,6 +411,7 @@ impl<V: Venue> Kernel<V> {
                             let mut tracked = TrackedOrder::new(order.clone());
                             let _ = tracked.apply(OrderEvent::Sent);
                             self.orders.insert(order.client_id, tracked);
+                            self.open.insert(order.client_id);
                             self.venue.submit(self.now_ms, &order);
                             self.decide(Decision::Placed {
                                 order,
@@ -392,13 +428,8 @@ impl<V: Venue> Kernel<V> {
                 Intent::Cancel { client_id } => self.cancel(account, client_id),
                 Intent::CancelAll { token } => {
                     let ids: Vec<_> = self
-                        .orders
-                        .values()
-                        .filter(|o| {
-                            &o.request.account == account
-                                && o.state.is_open()
-                                && token.is_none_or(|t| t == o.request.token_id)
-                        })
+                        .open_orders(account)
+                        .filter(|o| token.is_none_or(|t| t == o.request.token_id))
                         .map(|o| o.request.client_id)
                         .collect();
                     for id in ids {
@@ -441,9 +472,9 @@ impl<V: Venue> Kernel<V> {
             .account(&order.account)
             .ok_or("unknown_account")?
             .state();
-        let open = self.orders.values().filter(|o| {
-            o.request.account == order.account && o.request.side == order.side && o.state.is_open()
-        });
+        let open = self
+            .open_orders(&order.account)
+            .filter(|o| o.request.side == order.side);
         match order.side {
             Side::Buy => {
                 let committed: i64 = open.map(|o| remaining_notional(o).micros()).sum();

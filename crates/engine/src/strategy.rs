@@ -1,7 +1,7 @@
 //! The strategy contract: read the world, answer with intents. A strategy never talks to a venue,
 //! never sizes past what it asks for, and never bypasses the kernel's checks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polybot_model::{OrderBook, Price, Side, TokenId};
 
@@ -16,6 +16,8 @@ pub struct View<'a> {
     pub books: &'a HashMap<TokenId, OrderBook>,
     pub ledger: &'a Ledger,
     pub orders: &'a BTreeMap<ClientOrderId, TrackedOrder>,
+    /// Ids of the orders that may still trade.
+    pub open: &'a BTreeSet<ClientOrderId>,
 }
 
 impl View<'_> {

@@ -242,6 +242,13 @@ fn scripted_orders_fill_and_the_ledger_agrees_with_the_fills() {
             .fold(Size::ZERO, Size::saturating_add);
         assert_eq!(order.filled, sum, "{:?}", order.request.client_id);
     }
+    // Finished orders can be handed over and dropped; only orders that may still trade stay.
+    let total = k.orders().len();
+    let closed = k.prune_closed();
+    assert!(!closed.is_empty() && closed.iter().all(|o| !o.state.is_open()));
+    assert!(k.orders().values().all(|o| o.state.is_open()));
+    assert_eq!(closed.len() + k.orders().len(), total);
+    assert!(k.prune_closed().is_empty());
 }
 
 #[test]
