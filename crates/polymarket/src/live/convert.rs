@@ -166,6 +166,21 @@ fn rest_status(s: &TradeStatusType) -> Option<FillStatus> {
     }
 }
 
+impl MakerView {
+    /// One of our maker orders inside a trade (the user channel and REST name the same fields).
+    fn new(
+        order_id: &str,
+        matched_amount: &Decimal,
+        price: &Decimal,
+    ) -> Result<Self, ConvertError> {
+        Ok(MakerView {
+            order_id: order_id.to_owned(),
+            size: size_of("matched_amount", matched_amount)?,
+            price: price_of("maker price", price)?,
+        })
+    }
+}
+
 impl TryFrom<&TradeMessage> for TradeView {
     type Error = ConvertError;
 
@@ -173,13 +188,7 @@ impl TryFrom<&TradeMessage> for TradeView {
         let makers = t
             .maker_orders
             .iter()
-            .map(|m| {
-                Ok(MakerView {
-                    order_id: m.order_id.clone(),
-                    size: size_of("matched_amount", &m.matched_amount)?,
-                    price: price_of("maker price", &m.price)?,
-                })
-            })
+            .map(|m| MakerView::new(&m.order_id, &m.matched_amount, &m.price))
             .collect::<Result<_, ConvertError>>()?;
         // The venue stamps seconds in `matchtime`; the event's own timestamp is milliseconds.
         let match_ms = t
@@ -209,13 +218,7 @@ impl TryFrom<&TradeResponse> for TradeView {
         let makers = t
             .maker_orders
             .iter()
-            .map(|m| {
-                Ok(MakerView {
-                    order_id: m.order_id.clone(),
-                    size: size_of("matched_amount", &m.matched_amount)?,
-                    price: price_of("maker price", &m.price)?,
-                })
-            })
+            .map(|m| MakerView::new(&m.order_id, &m.matched_amount, &m.price))
             .collect::<Result<_, ConvertError>>()?;
         Ok(TradeView {
             id: t.id.clone(),
