@@ -75,6 +75,20 @@ pub enum MarketEvent {
         condition_id: ConditionId,
         winning_token: TokenId,
     },
+    /// A full book from a snapshot (published with [`Publish::Levels`]); bids and asks worst first.
+    Book {
+        token_id: TokenId,
+        bids: Vec<Level>,
+        asks: Vec<Level>,
+        timestamp_ms: i64,
+    },
+    /// One level as it now stands (published with [`Publish::Levels`]); size zero removes it.
+    Level {
+        token_id: TokenId,
+        side: BookSide,
+        level: Level,
+        timestamp_ms: i64,
+    },
     /// The book can no longer be trusted until a fresh snapshot arrives.
     Desynced {
         token_id: TokenId,
@@ -98,16 +112,37 @@ pub struct BookStats {
     pub ignored_while_unsynced: u64,
 }
 
+/// What the stream publishes besides tops, trades and state changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Publish {
+    /// The top of book after each change (a display, a quote monitor).
+    #[default]
+    Top,
+    /// Also every snapshot and level change, so a consumer (the trading kernel) can keep its
+    /// own full copy of each book: apply `Book` and `Level` in order, and distrust a book from
+    /// `Desynced` until its next `Book`.
+    Levels,
+}
+
 #[derive(Debug, Default)]
 pub struct BookManager {
     books: HashMap<TokenId, Tracked>,
     stats: BookStats,
+    publish: Publish,
 }
 
 impl BookManager {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    #[must_use]
+    pub fn publishing(publish: Publish) -> Self {
+        BookManager {
+            publish,
+            ..Self::default()
+        }
     }
 
     /// Starts tracking a token; its book stays unsynced until a snapshot arrives.
@@ -232,6 +267,14 @@ impl BookManager {
                 tracked.synced = !tracked.book.is_crossed();
                 self.stats.snapshots += 1;
                 if tracked.synced {
+                    if self.publish == Publish::Levels {
+                        out.push(MarketEvent::Book {
+                            token_id: token,
+                            bids: tracked.book.bids().to_vec(),
+                            asks: tracked.book.asks().to_vec(),
+                            timestamp_ms: update.timestamp,
+                        });
+                    }
                     out.push(top(&tracked.book, true));
                 } else {
                     self.stats.desyncs += 1;
@@ -278,6 +321,14 @@ impl BookManager {
             tracked.book.set_level(side, price, size);
             tracked.book.set_timestamp(change.timestamp);
             self.stats.level_updates += 1;
+            if self.publish == Publish::Levels {
+                out.push(MarketEvent::Level {
+                    token_id: token,
+                    side,
+                    level: Level::new(price, size),
+                    timestamp_ms: change.timestamp,
+                });
+            }
             // Check the top of book once per token per message: after its last entry.
             let last_for_token = entries[i + 1..]
                 .iter()
@@ -415,6 +466,36 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn levels_are_published_only_when_asked() {
+        let token = TokenId::parse(TOKEN).unwrap();
+        let mut m = BookManager::publishing(Publish::Levels);
+        m.track(token, TickSize::Hundredth);
+        let mut out = Vec::new();
+        m.apply(&msg(&snapshot()), &mut out);
+        let Some(MarketEvent::Book { bids, asks, .. }) = out.first() else {
+            panic!("{out:?}")
+        };
+        assert_eq!(
+            (bids.as_slice(), asks.as_slice()),
+            (m.book(token).unwrap().bids(), m.book(token).unwrap().asks())
+        );
+        out.clear();
+        m.apply(&msg(&change("0.51", "5", "BUY", "0.51", "0.52")), &mut out);
+        assert!(
+            matches!(&out[0], MarketEvent::Level { side: BookSide::Bid, level, timestamp_ms: 2000, .. } if level.size.to_string() == "5")
+        );
+        let (mut plain, _) = manager();
+        let mut out = Vec::new();
+        plain.apply(&msg(&snapshot()), &mut out);
+        plain.apply(&msg(&change("0.51", "5", "BUY", "0.51", "0.52")), &mut out);
+        assert!(
+            !out.iter()
+                .any(|e| matches!(e, MarketEvent::Book { .. } | MarketEvent::Level { .. }))
+        );
+        let _ = token;
     }
 
     #[test]

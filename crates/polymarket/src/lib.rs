@@ -17,7 +17,7 @@ pub mod retry;
 pub mod signing;
 pub mod stream;
 
-pub use books::{BookManager, DesyncReason, MarketEvent};
+pub use books::{BookManager, DesyncReason, MarketEvent, Publish};
 pub use client::{Event, GammaFetch, GammaQuery, HistorySpan, Polymarket, Skipped};
 pub use config::{Endpoints, HttpConfig, WsConfig};
 pub use error::{ConnectorError, Result};

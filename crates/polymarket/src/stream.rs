@@ -29,7 +29,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
 
-use crate::books::{BookManager, BookStats, DesyncReason, MarketEvent};
+use crate::books::{BookManager, BookStats, DesyncReason, MarketEvent, Publish};
 use crate::config::WsConfig;
 use crate::frames::MarketFrameParser;
 
@@ -91,7 +91,18 @@ impl MarketStream {
     /// sharded by `config.max_assets_per_connection`.
     #[must_use]
     pub fn start(ws_url: &str, config: &WsConfig, tokens: &[(TokenId, TickSize)]) -> Self {
-        let mut manager = BookManager::new();
+        Self::start_with(ws_url, config, tokens, Publish::Top)
+    }
+
+    /// [`MarketStream::start`], choosing what is published (see [`Publish`]).
+    #[must_use]
+    pub fn start_with(
+        ws_url: &str,
+        config: &WsConfig,
+        tokens: &[(TokenId, TickSize)],
+        publish: Publish,
+    ) -> Self {
+        let mut manager = BookManager::publishing(publish);
         for &(token, tick) in tokens {
             manager.track(token, tick);
         }

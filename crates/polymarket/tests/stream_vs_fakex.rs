@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use polybot_fakex::{FakexConfig, FakexHandle};
 use polybot_model::{OrderBook, TickSize, TokenId};
-use polybot_polymarket::{MarketStream, WsConfig};
+use std::collections::HashMap;
+
+use polybot_polymarket::{MarketEvent, MarketStream, Publish, WsConfig};
 
 const RECOVERY: Duration = Duration::from_secs(5);
 
@@ -177,5 +179,90 @@ async fn a_tick_size_change_rebuilds_the_book() {
     assert!(synced);
     assert_eq!(local.tick_size(), TickSize::Thousandth);
     assert!(stream.stats().books.desyncs > desyncs);
+    handle.shutdown().await;
+}
+
+/// A consumer that keeps its own books purely from the published `Book`/`Level` events (what
+/// the trading kernel does) ends up with the exchange's books, across a forced disconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_levels_rebuild_every_book() {
+    let handle = exchange().await;
+    let ex = handle.exchange();
+    let tokens: Vec<TokenId> = ex
+        .token_ids()
+        .into_iter()
+        .filter(|t| ex.book(*t).is_some_and(|b| !b.is_empty()))
+        .take(20)
+        .collect();
+    let pairs: Vec<(TokenId, TickSize)> = tokens
+        .iter()
+        .map(|t| {
+            (
+                *t,
+                ex.book(*t).map_or(TickSize::Hundredth, |b| b.tick_size()),
+            )
+        })
+        .collect();
+    let stream = MarketStream::start_with(&handle.ws_url(), &ws_config(), &pairs, Publish::Levels);
+    let mut events = stream.subscribe();
+    let mut mine: HashMap<TokenId, (OrderBook, bool)> = pairs
+        .iter()
+        .map(|(t, tick)| (*t, (OrderBook::new(*t, *tick), false)))
+        .collect();
+    let apply = |mine: &mut HashMap<TokenId, (OrderBook, bool)>, event: MarketEvent| match event {
+        MarketEvent::Book {
+            token_id,
+            bids,
+            asks,
+            timestamp_ms,
+        } => {
+            if let Some((book, trusted)) = mine.get_mut(&token_id) {
+                book.apply_snapshot(bids, asks, timestamp_ms);
+                *trusted = true;
+            }
+        }
+        MarketEvent::Level {
+            token_id,
+            side,
+            level,
+            ..
+        } => {
+            if let Some((book, _)) = mine.get_mut(&token_id) {
+                book.set_level(side, level.price, level.size);
+            }
+        }
+        MarketEvent::Desynced { token_id, .. } => {
+            if let Some((_, trusted)) = mine.get_mut(&token_id) {
+                *trusted = false;
+            }
+        }
+        _ => {}
+    };
+    for round in 0..4 {
+        if round == 2 {
+            ex.disconnect_all();
+        }
+        ex.step(500);
+        let deadline = tokio::time::Instant::now() + RECOVERY;
+        loop {
+            while let Ok(event) = events.try_recv() {
+                apply(&mut mine, event);
+            }
+            let agree = tokens.iter().all(|t| match (mine.get(t), ex.book(*t)) {
+                (Some((local, true)), Some(remote)) => {
+                    local.bids() == remote.bids() && local.asks() == remote.asks()
+                }
+                _ => false,
+            });
+            if agree {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "books rebuilt from events did not converge in round {round}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
     handle.shutdown().await;
 }

@@ -96,6 +96,7 @@ fn print_event(event: &MarketEvent) {
         MarketEvent::Resolved { winning_token, .. } => {
             println!("{time}  market resolved; winner token {winning_token}")
         }
-        MarketEvent::BestBidAsk { .. } => {}
+        // Not published to this command (it starts the stream with `Publish::Top`).
+        MarketEvent::BestBidAsk { .. } | MarketEvent::Book { .. } | MarketEvent::Level { .. } => {}
     }
 }
