@@ -16,7 +16,7 @@ use crate::event::Event;
 use crate::fingerprint::Fingerprint;
 use crate::ledger::{AccountId, Fill, FillStatus, Ledger, LedgerError, Resolution, TradeId};
 use crate::orders::{
-    ClientOrderId, MarketRules, OrderEvent, OrderRequest, Quantity, TrackedOrder, validate,
+    ClientOrderId, MarketRules, OrderEvent, OrderRequest, Quantity, TrackedOrder, crosses, validate,
 };
 use crate::sim::{CloseReason, VenueReport};
 use crate::strategy::{Intent, Strategy, View};
@@ -461,10 +461,7 @@ impl<V: Venue> Kernel<V> {
         let marketable = self
             .books
             .get(&order.token_id)
-            .is_some_and(|b| match order.side {
-                Side::Buy => b.best_ask().is_some_and(|a| a.price <= order.price),
-                Side::Sell => b.best_bid().is_some_and(|x| x.price >= order.price),
-            });
+            .is_some_and(|b| crosses(b, order.side, order.price));
         let amounts =
             validate(order, rules, marketable, self.now_ms / 1000).map_err(|v| v.code())?;
         let state = self

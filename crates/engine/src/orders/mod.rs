@@ -13,7 +13,7 @@ mod state;
 use polybot_model::{Price, Side, Size, TokenId, Usdc};
 use serde::{Deserialize, Serialize};
 
-pub use rules::{MarketRules, RuleViolation, validate};
+pub use rules::{MarketRules, RuleViolation, crosses, validate};
 pub use state::{OrderEvent, OrderState, TrackedOrder, TransitionError};
 
 use crate::ledger::AccountId;

@@ -4,7 +4,7 @@
 //! order) from the venue.
 
 use polybot_model::amounts::{OrderAmounts, limit_amounts, market_buy_amounts, round_to_lot};
-use polybot_model::{Side, Size, TickSize, Usdc};
+use polybot_model::{OrderBook, Price, Side, Size, TickSize, Usdc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -69,6 +69,16 @@ impl RuleViolation {
             RuleViolation::QuantityKind(_) => "quantity_kind",
             RuleViolation::ExpiryTooSoon { .. } => "expiry_too_soon",
         }
+    }
+}
+
+/// Whether an order at `price` would trade against `book` right now (and so is held to the
+/// marketable minimum rather than the resting one).
+#[must_use]
+pub fn crosses(book: &OrderBook, side: Side, price: Price) -> bool {
+    match side {
+        Side::Buy => book.best_ask().is_some_and(|a| a.price <= price),
+        Side::Sell => book.best_bid().is_some_and(|b| b.price >= price),
     }
 }
 

@@ -7,14 +7,6 @@ use super::{CloseReason, Liquidity, Resting, SimMarket, SimVenue, VenueReport};
 use crate::ledger::FillStatus;
 use crate::orders::{OrderRequest, Quantity, TimeInForce};
 
-/// Whether an order at `price` would trade against the book right now.
-pub(super) fn crosses(book: &OrderBook, side: Side, price: Price) -> bool {
-    match side {
-        Side::Buy => book.best_ask().is_some_and(|a| a.price <= price),
-        Side::Sell => book.best_bid().is_some_and(|b| b.price >= price),
-    }
-}
-
 fn lot_floor(micros: u64) -> Size {
     Size::from_micros(micros / LOT_MICROS * LOT_MICROS)
 }

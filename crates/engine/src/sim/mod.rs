@@ -21,7 +21,7 @@ use polybot_model::{BookSide, Level, OrderBook, Price, Side, Size, TokenId, Usdc
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::FillStatus;
-use crate::orders::{ClientOrderId, MarketRules, OrderRequest, VenueOrderId, validate};
+use crate::orders::{ClientOrderId, MarketRules, OrderRequest, VenueOrderId, crosses, validate};
 
 /// Who provided liquidity in a fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,7 +243,7 @@ impl SimVenue {
         let marketable = self
             .books
             .get(&order.token_id)
-            .is_some_and(|b| matching::crosses(b, order.side, order.price));
+            .is_some_and(|b| crosses(b, order.side, order.price));
         if let Err(violation) = validate(&order, &market.rules, marketable, now_ms / 1000) {
             out.push(VenueReport::Rejected {
                 client_id: id,
