@@ -55,9 +55,11 @@ pub async fn run(mut ctx: Context, args: &DemoArgs) -> Result<()> {
         ctx.config.polymarket.gamma_url
     );
     let filters = ctx.config.scanning.clone();
-    let fetched = scan_cmd::discover(&ctx, &filters).await?;
+    let store = ctx.store().await?;
+    let fetched = scan_cmd::discover(&ctx, &store, &filters).await?;
     let report = scan(&fetched.markets, &filters, Utc::now());
-    scan_cmd::record(&ctx, &report).await?;
+    scan_cmd::record(&store, &report).await?;
+    store.close().await;
     let table_args = ScanArgs {
         limit: 10,
         json: false,

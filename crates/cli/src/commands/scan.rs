@@ -7,6 +7,7 @@ use chrono::Utc;
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use polybot_polymarket::{GammaFetch, GammaQuery};
 use polybot_scanner::{ScanFilters, ScanReport, scan};
+use polybot_store::Store;
 use serde::Serialize;
 
 use crate::cli::ScanArgs;
@@ -15,9 +16,11 @@ use crate::output::{money, truncate};
 
 pub async fn run(ctx: &Context, args: &ScanArgs) -> Result<()> {
     let filters = filters(&ctx.config.scanning, args)?;
-    let fetched = discover(ctx, &filters).await?;
+    let store = ctx.store().await?;
+    let fetched = discover(ctx, &store, &filters).await?;
     let report = scan(&fetched.markets, &filters, Utc::now());
-    record(ctx, &report).await?;
+    record(&store, &report).await?;
+    store.close().await;
     if args.json {
         print_json(&report, fetched.skipped.len(), args.limit)
     } else {
@@ -27,7 +30,7 @@ pub async fn run(ctx: &Context, args: &ScanArgs) -> Result<()> {
 }
 
 /// Open markets from Gamma, most traded first, saved to the store.
-pub async fn discover(ctx: &Context, filters: &ScanFilters) -> Result<GammaFetch> {
+pub async fn discover(ctx: &Context, store: &Store, filters: &ScanFilters) -> Result<GammaFetch> {
     let polymarket = ctx.connector()?;
     let query = GammaQuery {
         closed: Some(false),
@@ -44,18 +47,15 @@ pub async fn discover(ctx: &Context, filters: &ScanFilters) -> Result<GammaFetch
                 ctx.config.polymarket.gamma_url
             )
         })?;
-    let store = ctx.store().await?;
     store
         .upsert_markets(&fetched.markets)
         .await
         .context("cannot save the scanned markets")?;
-    store.close().await;
     Ok(fetched)
 }
 
 /// Remembers when the last scan ran and what it found.
-pub async fn record(ctx: &Context, report: &ScanReport<'_>) -> Result<()> {
-    let store = ctx.store().await?;
+pub async fn record(store: &Store, report: &ScanReport<'_>) -> Result<()> {
     let last = LastScan {
         at: Utc::now().to_rfc3339(),
         scanned: report.scanned,
@@ -65,7 +65,6 @@ pub async fn record(ctx: &Context, report: &ScanReport<'_>) -> Result<()> {
         .kv_set("scan.last", &last)
         .await
         .context("cannot record the scan")?;
-    store.close().await;
     Ok(())
 }
 
