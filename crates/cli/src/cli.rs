@@ -38,6 +38,136 @@ pub enum Command {
     /// Configuration: check and show the effective settings (secrets redacted).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the engine on paper: live market data, the simulated venue.
+    Paper(RunArgs),
+    /// Run the engine: live trading with --live when all three gates agree, otherwise paper.
+    Run(LiveRunArgs),
+    /// Positions, cash and PnL per account, from the store.
+    Positions(ListArgs),
+    /// Open orders (or all with --all), from the store.
+    Orders(OrdersArgs),
+    /// Manual trading through the engine's checks: place or cancel orders.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Is an engine running on this data directory, and how do the accounts stand?
+    Status(ListArgs),
+    /// Re-run a journal and compare every decision fingerprint; exits non-zero on a difference.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Stop after this long (e.g. 10m); runs until Ctrl-C without it.
+    #[arg(long, value_parser = crate::duration::parse)]
+    pub duration: Option<std::time::Duration>,
+    /// A TOML file of timed manual orders to queue when the engine starts (see the README).
+    #[arg(long)]
+    pub script: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveRunArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Gate three of three for live trading (with execution.dry_run = false and POLYBOT_LIVE=true).
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OrdersArgs {
+    /// Also finished orders (filled, cancelled, expired, rejected).
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The journal file (<data_dir>/journal/<start>-<mode>.jsonl).
+    #[arg(long)]
+    pub journal: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Place a limit, market, TWAP or iceberg order for the `manual` account.
+    Place(Box<PlaceArgs>),
+    /// Cancel an order or algo by id (c12), or all open manual orders with --all.
+    Cancel(CancelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlaceArgs {
+    /// Decimal token id (see `polybot market <slug>`).
+    #[arg(long)]
+    pub token: String,
+    /// buy or sell.
+    #[arg(long)]
+    pub side: String,
+    /// Limit price (for market orders, the worst price accepted).
+    #[arg(long)]
+    pub price: String,
+    /// Shares.
+    #[arg(long)]
+    pub size: Option<String>,
+    /// USDC to spend (market buys).
+    #[arg(long)]
+    pub usdc: Option<String>,
+    /// limit (default), market (= fok), fok or fak.
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// Limit orders: gtd (default; expires after --ttl or execution.order_ttl_secs) or gtc.
+    #[arg(long)]
+    pub tif: Option<String>,
+    /// Seconds a GTD order lives.
+    #[arg(long)]
+    pub ttl: Option<u64>,
+    /// Rest only: refuse instead of crossing the book.
+    #[arg(long)]
+    pub post_only: bool,
+    /// TWAP: number of slices (with --twap-secs).
+    #[arg(long)]
+    pub twap_slices: Option<u32>,
+    /// TWAP: seconds over which the slices are spread.
+    #[arg(long)]
+    pub twap_secs: Option<u64>,
+    /// Iceberg: shares shown at a time.
+    #[arg(long)]
+    pub iceberg_display: Option<String>,
+    #[command(flatten)]
+    pub engine: OneShotArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// The order or algo id (c12); omit with --all.
+    pub id: Option<String>,
+    /// Cancel every open manual order and algo.
+    #[arg(long, conflicts_with = "id")]
+    pub all: bool,
+    #[command(flatten)]
+    pub engine: OneShotArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OneShotArgs {
+    /// How long to wait for the engine's answer; without a running engine, how long the engine
+    /// started for this order keeps running to collect fills.
+    #[arg(long, default_value = "5s", value_parser = crate::duration::parse)]
+    pub wait: std::time::Duration,
+    /// Live trading for an engine started for this order (all three gates apply).
+    #[arg(long)]
+    pub live: bool,
 }
 
 #[derive(Debug, Args)]

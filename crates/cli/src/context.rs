@@ -77,6 +77,12 @@ impl Context {
             .context("cannot set up the Polymarket connector")
     }
 
+    /// The secrets, from the environment or the keystore (never printed).
+    pub fn secrets(&self) -> Result<polybot_config::Secrets> {
+        polybot_config::Secrets::load_from_process_env(&self.config)
+            .context("cannot load the secrets")
+    }
+
     pub async fn store(&self) -> Result<Store> {
         let url = self.config.storage.sqlite_url();
         Store::open(&url)

@@ -42,5 +42,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Book(args) => commands::book::run(&ctx, args).await,
         Command::Fakex(args) => commands::fakex::run(args).await,
         Command::Config(command) => commands::config::run(&ctx, command),
+        Command::Paper(args) => commands::engine::paper(&ctx, args).await,
+        Command::Run(args) => commands::engine::run(&ctx, args).await,
+        Command::Positions(args) => commands::portfolio::positions(&ctx, args).await,
+        Command::Orders(args) => commands::portfolio::orders(&ctx, args).await,
+        Command::Status(args) => commands::portfolio::status(&ctx, args).await,
+        Command::Order(command) => commands::trading::run(&ctx, command).await,
+        Command::Replay(args) => commands::replay::run(args),
     }
 }

@@ -11,6 +11,7 @@
 
 mod env;
 mod error;
+mod execution;
 mod load;
 mod logging;
 mod schema;
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use env::{ENV_DATA_DIR, ENV_PREFIX, NOT_OVERRIDES};
 pub use error::ConfigError;
+pub use execution::{ExecutionConfig, WALLETS};
 pub use logging::{LogFormat, LoggingConfig};
 pub use schema::{OPTIONAL_KEYS, SECTIONS, is_secret_like};
 pub use secrets::{ClobCredentials, Secrets, SecretsConfig, SecretsError};
@@ -41,6 +43,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub websocket: WsConfig,
     pub scanning: ScanFilters,
+    pub execution: ExecutionConfig,
     pub logging: LoggingConfig,
     pub secrets: SecretsConfig,
 }
@@ -72,6 +75,7 @@ impl Config {
             ("http", self.http.validate()),
             ("websocket", self.websocket.validate()),
             ("scanning", self.scanning.validate()),
+            ("execution", self.execution.validate()),
             ("logging", self.logging.validate()),
             ("secrets", self.secrets.validate()),
         ];

@@ -11,12 +11,13 @@ use crate::{Config, ConfigError};
 
 /// The configuration sections, in file order. Section names contain no `_`, which is what makes
 /// `POLYBOT_<SECTION>_<KEY>` unambiguous.
-pub const SECTIONS: [&str; 7] = [
+pub const SECTIONS: [&str; 8] = [
     "storage",
     "polymarket",
     "http",
     "websocket",
     "scanning",
+    "execution",
     "logging",
     "secrets",
 ];

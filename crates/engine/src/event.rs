@@ -4,6 +4,9 @@
 use polybot_model::{BookSide, ConditionId, Level, Price, Side, Size, TickSize, TokenId};
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::AccountId;
+use crate::operator::OperatorCommand;
+use crate::session::SessionMarket;
 use crate::sim::VenueReport;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +46,17 @@ pub enum Event {
         winner: usize,
         ts: i64,
     },
+    /// An operator's command (manual trading), with the id the store queued it under.
+    Operator {
+        command_id: i64,
+        account: AccountId,
+        command: OperatorCommand,
+        ts: i64,
+    },
+    /// A resolved market's winning shares were redeemed for cash.
+    Redeemed { condition: ConditionId, ts: i64 },
+    /// The engine starts trading a market mid-session (a manual order on a new token).
+    Market { market: SessionMarket, ts: i64 },
     /// A report from a venue that runs outside the kernel (the live venue).
     Venue { report: VenueReport, ts: i64 },
     /// Time passes (timers, expiries, TWAP slices).
@@ -60,6 +74,9 @@ impl Event {
             | Event::TickSize { ts, .. }
             | Event::Resolved { ts, .. }
             | Event::Venue { ts, .. }
+            | Event::Operator { ts, .. }
+            | Event::Redeemed { ts, .. }
+            | Event::Market { ts, .. }
             | Event::Tick { ts } => *ts,
         }
     }

@@ -7,7 +7,26 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use serde::{Deserialize, Serialize};
+
 use crate::event::Event;
+use crate::fingerprint::Fingerprint;
+use crate::session::SessionHeader;
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Record {
+    /// How the session began (first line).
+    Session(Box<SessionHeader>),
+    Event(Event),
+    /// The decision fingerprint after `events` events of this session, written whenever an
+    /// event produced decisions, so a replay finds the first divergence.
+    Check {
+        events: u64,
+        fingerprint: Fingerprint,
+    },
+}
 
 #[derive(Debug, Error)]
 pub enum JournalError {
@@ -51,14 +70,26 @@ impl JournalWriter {
     }
 
     pub fn append(&mut self, event: &Event) -> Result<(), JournalError> {
+        self.write(&RecordRef::Event(event))
+    }
+
+    pub fn session(&mut self, header: &SessionHeader) -> Result<(), JournalError> {
+        self.write(&RecordRef::Session(header))
+    }
+
+    pub fn check(&mut self, events: u64, fingerprint: Fingerprint) -> Result<(), JournalError> {
+        self.write(&RecordRef::Check {
+            events,
+            fingerprint,
+        })
+    }
+
+    fn write(&mut self, record: &RecordRef<'_>) -> Result<(), JournalError> {
         let io = |source| JournalError::Io {
             path: self.path.clone(),
             source,
         };
-        serde_json::to_writer(&mut self.out, event).map_err(|e| JournalError::Io {
-            path: self.path.clone(),
-            source: e.into(),
-        })?;
+        serde_json::to_writer(&mut self.out, record).map_err(|e| io(e.into()))?;
         self.out.write_all(b"\n").map_err(io)
     }
 
@@ -71,9 +102,32 @@ impl JournalWriter {
     }
 }
 
+/// [`Record`] by reference, serialized identically, so writing an event does not clone it.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum RecordRef<'a> {
+    Session(&'a SessionHeader),
+    Event(&'a Event),
+    Check {
+        events: u64,
+        fingerprint: Fingerprint,
+    },
+}
+
+/// The events of a journal, without the session header and checkpoints.
+pub fn read(path: &Path) -> Result<Vec<Event>, JournalError> {
+    Ok(read_records(path)?
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect())
+}
+
 /// Reads a journal. A torn last line (the process died mid-write) ends the journal; any other
 /// bad line is an error naming the line.
-pub fn read(path: &Path) -> Result<Vec<Event>, JournalError> {
+pub fn read_records(path: &Path) -> Result<Vec<Record>, JournalError> {
     let file = File::open(path).map_err(|source| JournalError::Io {
         path: path.to_owned(),
         source,

@@ -10,14 +10,17 @@ pub mod fingerprint;
 pub mod journal;
 pub mod kernel;
 pub mod ledger;
+pub mod operator;
 pub mod orders;
+pub mod replay;
+pub mod session;
 pub mod sim;
 pub mod strategy;
 pub mod venue;
 
 pub use event::Event;
 pub use fingerprint::Fingerprint;
-pub use kernel::{Decision, Kernel};
+pub use kernel::{Changes, Decision, Kernel, Restored, RunningAlgo};
 pub use ledger::{
     AccountId, Applied, EquitySnapshot, Fill, FillStatus, Ledger, LedgerError, Position,
     Resolution, TradeId,

@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use polybot_model::{OrderBook, Price, Side, TokenId};
+use polybot_model::{OrderBook, Price, Side, Size, TokenId};
 
 use crate::event::Event;
 use crate::ledger::{AccountId, Ledger};
+use crate::orders::algos::AlgoSpec;
 use crate::orders::{ClientOrderId, Quantity, TimeInForce, TrackedOrder};
 use crate::sim::VenueReport;
 
@@ -44,13 +45,22 @@ pub enum Intent {
         post_only: bool,
         reason: &'static str,
     },
-    Cancel {
-        client_id: ClientOrderId,
+    /// A parent order worked by an execution algorithm (TWAP, iceberg); each child goes
+    /// through the same checks as a `Place`.
+    Algo {
+        token: TokenId,
+        side: Side,
+        price: Price,
+        total: Size,
+        time_in_force: TimeInForce,
+        post_only: bool,
+        algo: AlgoSpec,
+        reason: &'static str,
     },
+    /// Cancel an order, or stop an algo and cancel its children.
+    Cancel { client_id: ClientOrderId },
     /// Cancel this account's open orders, on one token or all.
-    CancelAll {
-        token: Option<TokenId>,
-    },
+    CancelAll { token: Option<TokenId> },
 }
 
 pub trait Strategy {

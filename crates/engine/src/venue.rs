@@ -13,6 +13,10 @@ pub trait Venue {
     fn on_market(&mut self, now_ms: i64, event: &Event, out: &mut Vec<VenueReport>);
     /// Time passes: deliver what is due.
     fn poll(&mut self, now_ms: i64, out: &mut Vec<VenueReport>);
+    /// The driver has durably stored everything the kernel decided so far. A venue that holds
+    /// requests until then (the live venue) sends them now, so every order that reaches the
+    /// exchange is one a restart will find in the store.
+    fn release(&mut self) {}
 }
 
 impl Venue for SimVenue {
@@ -42,6 +46,13 @@ impl Venue for SimVenue {
             Event::Trade {
                 token, price, size, ..
             } => self.on_trade(now_ms, *token, *price, *size, out),
+            Event::Market { market, .. } => self.add_market(
+                market.token,
+                crate::sim::SimMarket {
+                    rules: market.rules,
+                    taker_fee_bps: market.taker_fee_bps,
+                },
+            ),
             _ => {}
         }
     }

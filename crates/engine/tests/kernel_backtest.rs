@@ -169,7 +169,7 @@ fn scripted_orders_fill_and_the_ledger_agrees_with_the_fills() {
     for e in events() {
         k.handle(&e);
     }
-    let decisions = k.take_decisions();
+    let decisions = k.take_changes().decisions;
     let placed = decisions
         .iter()
         .filter(|d| matches!(d, Decision::Placed { .. }))

@@ -396,6 +396,61 @@ impl Polymarket {
             .collect())
     }
 
+    /// What trading one token needs, in two calls (`/markets-by-token`, `/clob-markets`): its
+    /// market, outcome tokens, tick, minimum size, neg-risk flag and the V2 taker fee rate.
+    pub async fn trading_info(&self, token: TokenId) -> Result<TradingInfo> {
+        let by_token = self
+            .resilience
+            .call("market_by_token", Family::ClobRead, || {
+                self.clob.market_by_token(token.0)
+            })
+            .await?;
+        let condition = by_token.condition_id.to_string();
+        let info = self
+            .resilience
+            .call("clob_market_info", Family::ClobRead, || {
+                self.clob.clob_market_info(&condition)
+            })
+            .await?;
+        let invalid = |what: &'static str, reason: String| ConnectorError::Invalid {
+            what,
+            id: token.to_string(),
+            reason,
+        };
+        let tick = convert::tick_size(&info.min_tick_size.as_decimal()).ok_or_else(|| {
+            invalid(
+                "tick size of token",
+                info.min_tick_size.as_decimal().to_string(),
+            )
+        })?;
+        let min_order_size = u64::try_from(convert::decimal_micros_rounded(&info.min_order_size))
+            .map(polybot_model::Size::from_micros)
+            .map_err(|_| {
+                invalid(
+                    "minimum order size of token",
+                    info.min_order_size.to_string(),
+                )
+            })?;
+        let rate_bps = info
+            .fee_details
+            .as_ref()
+            .map_or(0, |fd| convert::decimal_micros_rounded(&fd.rate) / 100);
+        Ok(TradingInfo {
+            condition: ConditionId(info.condition_id),
+            tokens: info
+                .tokens
+                .iter()
+                .flatten()
+                .map(|t| TokenId(t.token_id))
+                .collect(),
+            tick,
+            min_order_size,
+            neg_risk: info.neg_risk,
+            taker_fee_bps: u32::try_from(rate_bps)
+                .map_err(|_| invalid("fee rate of token", rate_bps.to_string()))?,
+        })
+    }
+
     pub async fn tick_size(&self, token: TokenId) -> Result<TickSize> {
         let response = self
             .resilience
@@ -515,4 +570,17 @@ fn quotes<'a>(
     entries
         .filter_map(|(token, value)| convert::probability(value).map(|p| (TokenId(token), p)))
         .collect()
+}
+
+/// A token's trading parameters (see [`Polymarket::trading_info`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradingInfo {
+    pub condition: ConditionId,
+    /// The market's outcome tokens, in outcome order.
+    pub tokens: Vec<TokenId>,
+    pub tick: TickSize,
+    pub min_order_size: polybot_model::Size,
+    pub neg_risk: bool,
+    /// The V2 taker fee rate (`fd.r`) in basis points; the fee is `size·rate·p·(1−p)`.
+    pub taker_fee_bps: u32,
 }

@@ -18,7 +18,7 @@ pub mod signing;
 pub mod stream;
 
 pub use books::{BookManager, DesyncReason, MarketEvent, Publish};
-pub use client::{Event, GammaFetch, GammaQuery, HistorySpan, Polymarket, Skipped};
+pub use client::{Event, GammaFetch, GammaQuery, HistorySpan, Polymarket, Skipped, TradingInfo};
 pub use config::{Endpoints, HttpConfig, WsConfig};
 pub use error::{ConnectorError, Result};
 pub use stream::{MarketStream, StreamStats};

@@ -102,11 +102,24 @@ impl MarketStream {
         tokens: &[(TokenId, TickSize)],
         publish: Publish,
     ) -> Self {
+        Self::start_subscribed(ws_url, config, tokens, publish).0
+    }
+
+    /// [`MarketStream::start_with`], also returning a receiver that exists before the
+    /// connections do, so not even the first snapshot can be missed (a consumer keeping its
+    /// own books needs every event from the first).
+    #[must_use]
+    pub fn start_subscribed(
+        ws_url: &str,
+        config: &WsConfig,
+        tokens: &[(TokenId, TickSize)],
+        publish: Publish,
+    ) -> (Self, broadcast::Receiver<MarketEvent>) {
         let mut manager = BookManager::publishing(publish);
         for &(token, tick) in tokens {
             manager.track(token, tick);
         }
-        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let (events, receiver) = broadcast::channel(EVENT_CAPACITY);
         let shared = Arc::new(Shared {
             books: Mutex::new(manager),
             events,
@@ -128,7 +141,7 @@ impl MarketStream {
                 tokio::spawn(shard.run())
             })
             .collect();
-        MarketStream { shared, tasks }
+        (MarketStream { shared, tasks }, receiver)
     }
 
     /// Consumer-facing events in arrival order (per shard).

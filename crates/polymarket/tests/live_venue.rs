@@ -192,11 +192,13 @@ async fn orders_fill_settle_cancel_and_match_the_account() {
     let ask = h.book.best_ask().unwrap().price;
     let resting = h.order(1, Side::Buy, bid, 5, TimeInForce::Gtc);
     h.venue.submit(0, &resting);
+    h.venue.release();
     h.expect("ack of the resting order", ack(1)).await;
     assert_eq!(h.fx.exchange().open_orders(&h.key).len(), 1);
 
     let taker = h.order(2, Side::Buy, ask, 5, TimeInForce::Fak);
     h.venue.submit(0, &taker);
+    h.venue.release();
     h.expect("ack of the taker", ack(2)).await;
     let fill = h
         .expect("taker fill", |r| matches!(r, VenueReport::Fill { .. }))
@@ -243,6 +245,7 @@ async fn orders_fill_settle_cancel_and_match_the_account() {
     assert_eq!(h.fx.exchange().open_orders(&h.key).len(), 1);
 
     h.venue.cancel(0, ClientOrderId(1));
+    h.venue.release();
     h.expect("cancelled", |r| {
         matches!(
             r,
@@ -265,6 +268,7 @@ async fn a_425_is_unknown_and_reconciliation_finds_nothing() {
         .set_restart_window(Duration::from_millis(300));
     h.venue
         .submit(0, &h.order(7, Side::Buy, bid, 5, TimeInForce::Gtc));
+    h.venue.release();
     h.expect("unknown outcome", |r| {
         matches!(
             r,
@@ -300,6 +304,7 @@ async fn fills_and_settlement_arrive_on_the_user_channel() {
     let ask = h.book.best_ask().unwrap().price;
     h.venue
         .submit(0, &h.order(5, Side::Buy, ask, 5, TimeInForce::Fak));
+    h.venue.release();
     h.expect("ack", ack(5)).await;
     let VenueReport::Fill {
         trade_id, status, ..
@@ -324,6 +329,7 @@ async fn a_ghost_fill_is_reported_then_failed() {
     h.fx.exchange().inject_ghost_fill_next(&h.key);
     h.venue
         .submit(0, &h.order(3, Side::Buy, ask, 5, TimeInForce::Fak));
+    h.venue.release();
     h.expect("ack", ack(3)).await;
     let VenueReport::Fill { trade_id, .. } = h
         .expect("fill", |r| matches!(r, VenueReport::Fill { .. }))
@@ -351,6 +357,7 @@ async fn unknown_tokens_and_bad_orders_are_rejected_locally() {
     );
     other.token_id = TokenId(alloy_primitives::U256::from(1u8));
     h.venue.submit(0, &other);
+    h.venue.release();
     h.expect("rejected", |r| {
         matches!(
             r,
@@ -370,6 +377,7 @@ async fn unknown_tokens_and_bad_orders_are_rejected_locally() {
     );
     usdc_sell.quantity = Quantity::Usdc(polybot_model::Usdc::dollars(5));
     h.venue.submit(0, &usdc_sell);
+    h.venue.release();
     h.expect("rejected", |r| {
         matches!(
             r,

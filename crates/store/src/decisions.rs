@@ -1,6 +1,7 @@
 //! The kernel's decision log: every [`Decision`] in order, for audit and replay checks.
 
 use polybot_engine::Decision;
+use sqlx::sqlite::SqliteConnection;
 
 use crate::codec::to_json;
 use crate::error::{Result, StoreError};
@@ -32,6 +33,39 @@ pub(crate) fn kind_text(decision: &Decision) -> &'static str {
         Decision::Rejected { .. } => "rejected",
         Decision::TradeStatus { .. } => "trade_status",
         Decision::Anomaly { .. } => "anomaly",
+        Decision::CancelRefused { .. } => "cancel_refused",
+        Decision::OperatorRefused { .. } => "operator_refused",
+        Decision::AlgoStarted { .. } => "algo_started",
+        Decision::AlgoDone { .. } => "algo_done",
+        Decision::Redeemed { .. } => "redeemed",
+    }
+}
+
+/// One decision ready to bind, computed before any transaction opens.
+pub(crate) struct DecisionRow {
+    ts: i64,
+    kind: &'static str,
+    data: String,
+}
+
+impl DecisionRow {
+    pub(crate) fn new(ts: i64, decision: &Decision) -> Result<DecisionRow> {
+        Ok(DecisionRow {
+            ts,
+            kind: kind_text(decision),
+            data: to_json(&format!("decision at {ts}"), decision)?,
+        })
+    }
+
+    /// Appends the decision; returns its `seq`.
+    pub(crate) async fn write(&self, conn: &mut SqliteConnection) -> sqlx::Result<i64> {
+        let done = sqlx::query(INSERT)
+            .bind(self.ts)
+            .bind(self.kind)
+            .bind(self.data.as_str())
+            .execute(&mut *conn)
+            .await?;
+        Ok(done.last_insert_rowid())
     }
 }
 
@@ -45,25 +79,15 @@ impl Store {
         }
         let rows = decisions
             .iter()
-            .map(|(ts, decision)| {
-                let data = to_json(&format!("decision at {ts}"), decision)?;
-                Ok((*ts, kind_text(decision), data))
-            })
+            .map(|(ts, decision)| DecisionRow::new(*ts, decision))
             .collect::<Result<Vec<_>>>()?;
         let mut last = None;
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let op = "append_decisions";
                 let mut tx = pool.begin().await.map_err(StoreError::query(op))?;
-                for (ts, kind, data) in &rows {
-                    let done = sqlx::query(INSERT)
-                        .bind(ts)
-                        .bind(kind)
-                        .bind(data.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(op))?;
-                    last = Some(done.last_insert_rowid());
+                for row in &rows {
+                    last = Some(row.write(&mut tx).await.map_err(StoreError::query(op))?);
                 }
                 tx.commit().await.map_err(StoreError::query(op))?;
             }

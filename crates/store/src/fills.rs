@@ -1,8 +1,10 @@
-//! Fills and ledger accounts: everything the [`Ledger`] is a fold of, so that start-up rebuilds
-//! it exactly ([`Store::load_ledger`]) instead of trusting a serialised copy.
+//! Fills and ledger accounts: with the resolutions (see `resolutions.rs`), everything the
+//! [`Ledger`] is a fold of, so that start-up rebuilds it exactly ([`Store::load_ledger`])
+//! instead of trusting a serialised copy.
 
 use polybot_engine::{AccountId, Fill, FillStatus, Ledger, TradeId};
 use polybot_model::Usdc;
+use sqlx::sqlite::SqliteConnection;
 
 use crate::codec::{now_text, side_text, to_i64, to_json};
 use crate::error::{Result, StoreError};
@@ -52,34 +54,82 @@ fn parse_status(text: &str) -> Option<FillStatus> {
     }
 }
 
+/// One fill ready to bind, computed before any transaction opens.
+pub(crate) struct FillRow<'a> {
+    fill: &'a Fill,
+    status: FillStatus,
+    size: i64,
+    data: String,
+}
+
+impl<'a> FillRow<'a> {
+    pub(crate) fn new(fill: &'a Fill, status: FillStatus) -> Result<FillRow<'a>> {
+        let key = fill.trade_id.0.as_str();
+        Ok(FillRow {
+            fill,
+            status,
+            size: to_i64(key, "size (micros)", fill.size.micros())?,
+            data: to_json(key, fill)?,
+        })
+    }
+
+    /// Inserts the fill unless its trade id is stored; returns whether it was inserted.
+    pub(crate) async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        updated_at: &str,
+    ) -> sqlx::Result<bool> {
+        let fill = self.fill;
+        let done = sqlx::query(INSERT_FILL)
+            .bind(fill.trade_id.0.as_str())
+            .bind(fill.account.0.as_str())
+            .bind(fill.token_id.to_string())
+            .bind(side_text(fill.side))
+            .bind(i64::from(fill.price.micros()))
+            .bind(self.size)
+            .bind(fill.fee.micros())
+            .bind(status_text(self.status))
+            .bind(fill.timestamp_ms)
+            .bind(self.data.as_str())
+            .bind(updated_at)
+            .execute(&mut *conn)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// Sets a stored trade's status; returns whether the trade was there.
+pub(crate) async fn write_status(
+    conn: &mut SqliteConnection,
+    trade: &TradeId,
+    status: FillStatus,
+    updated_at: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(UPDATE_STATUS)
+        .bind(status_text(status))
+        .bind(updated_at)
+        .bind(trade.0.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 impl Store {
     /// Records a fill with its settlement status. Idempotent per trade id: returns `false`, and
     /// changes nothing, when the trade is already stored (use [`Store::update_fill_status`] to
     /// move it along). Durable when it returns.
     pub async fn insert_fill(&self, fill: &Fill, status: FillStatus) -> Result<bool> {
-        let key = fill.trade_id.0.as_str();
-        let size = to_i64(key, "size (micros)", fill.size.micros())?;
-        let data = to_json(key, fill)?;
+        let row = FillRow::new(fill, status)?;
         let now = now_text();
-        let affected = match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query(INSERT_FILL)
-                .bind(key)
-                .bind(fill.account.0.as_str())
-                .bind(fill.token_id.to_string())
-                .bind(side_text(fill.side))
-                .bind(i64::from(fill.price.micros()))
-                .bind(size)
-                .bind(fill.fee.micros())
-                .bind(status_text(status))
-                .bind(fill.timestamp_ms)
-                .bind(data)
-                .bind(now)
-                .execute(pool)
-                .await
-                .map_err(StoreError::query("insert_fill"))?
-                .rows_affected(),
-        };
-        Ok(affected > 0)
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let op = "insert_fill";
+                let mut conn = pool.acquire().await.map_err(StoreError::query(op))?;
+                row.write(&mut conn, &now)
+                    .await
+                    .map_err(StoreError::query(op))
+            }
+        }
     }
 
     /// Sets a stored trade's settlement status; returns whether the trade was there. The store
@@ -87,17 +137,15 @@ impl Store {
     /// once the ledger has accepted it.
     pub async fn update_fill_status(&self, trade: &TradeId, status: FillStatus) -> Result<bool> {
         let now = now_text();
-        let affected = match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query(UPDATE_STATUS)
-                .bind(status_text(status))
-                .bind(now)
-                .bind(trade.0.as_str())
-                .execute(pool)
-                .await
-                .map_err(StoreError::query("update_fill_status"))?
-                .rows_affected(),
-        };
-        Ok(affected > 0)
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let op = "update_fill_status";
+                let mut conn = pool.acquire().await.map_err(StoreError::query(op))?;
+                write_status(&mut conn, trade, status, &now)
+                    .await
+                    .map_err(StoreError::query(op))
+            }
+        }
     }
 
     /// Fills with their current status in the order they were inserted: every account's, or
@@ -151,13 +199,25 @@ impl Store {
             .collect())
     }
 
-    /// Rebuilds the ledger: opens every stored account with its bankroll and applies its fills
-    /// in insertion order with their stored status. A FAILED fill is applied as failed, which
-    /// books nothing but keeps its trade id known, so that the venue repeating the ghost trade
-    /// is still a duplicate. Resolutions and redemptions are not stored here.
+    /// Rebuilds the ledger: opens every stored account with its bankroll, applies its fills
+    /// in insertion order with their stored status, then every stored resolution in insertion
+    /// order, then the redemption of each one marked redeemed. A FAILED fill is applied as
+    /// failed, which books nothing but keeps its trade id known, so that the venue repeating the
+    /// ghost trade is still a duplicate.
+    ///
+    /// Applying resolutions after all the fills rather than where they fell in time gives the
+    /// same account states: a market stops trading when it resolves, so no fill of its tokens
+    /// follows its resolution, and a resolution touches only its own tokens; likewise a
+    /// redemption touches only its own condition's redeemable value. A fill whose status changed
+    /// after the resolution is applied here with its final status, which ends in the same state:
+    /// live, failing it replays the history, and confirming it only touches a position the
+    /// resolution already removed. Only the account histories can differ (the order of entries,
+    /// a resolution entry that no longer applied to anything), so compare account states and
+    /// valuations rather than whole ledgers once resolutions are involved.
     ///
     /// A fill the ledger refuses (an unknown account, an oversell) is [`StoreError::Corrupt`]
-    /// naming the trade: the stored history is not one the live ledger could have had.
+    /// naming the trade, and a resolution it refuses (winner out of range) is corrupt naming the
+    /// condition: the stored history is not one the live ledger could have had.
     pub async fn load_ledger(&self) -> Result<Ledger> {
         let mut ledger = Ledger::new();
         for (account, bankroll) in self.accounts().await? {
@@ -179,6 +239,27 @@ impl Store {
                     key,
                     reason: format!("the ledger refuses the fill: {e}"),
                 })?;
+        }
+        let resolutions = self.resolutions().await?;
+        for (resolution, _, _) in &resolutions {
+            ledger
+                .resolve(resolution)
+                .map_err(|e| StoreError::Corrupt {
+                    table: "resolutions",
+                    key: resolution.condition.to_string(),
+                    reason: format!("the ledger refuses the resolution: {e}"),
+                })?;
+        }
+        for (resolution, _, redeemed) in &resolutions {
+            if redeemed.is_some() {
+                ledger
+                    .redeem(resolution.condition)
+                    .map_err(|e| StoreError::Corrupt {
+                        table: "resolutions",
+                        key: resolution.condition.to_string(),
+                        reason: format!("the ledger refuses the redemption: {e}"),
+                    })?;
+            }
         }
         Ok(ledger)
     }

@@ -1,9 +1,11 @@
 //! Key/value state: small values that must survive a restart (cursors, last-seen ids, flags),
 //! stored as JSON so that adding one needs no migration.
 
-use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::sqlite::SqliteConnection;
+
+use crate::codec::{now_text, to_json};
 
 use crate::error::{Result, StoreError};
 use crate::{Backend, Store};
@@ -16,26 +18,36 @@ const GET: &str = "SELECT value FROM kv WHERE key = $1";
 
 const DELETE: &str = "DELETE FROM kv WHERE key = $1";
 
+/// Stores the JSON `value` under `key`, replacing any previous value.
+pub(crate) async fn write(
+    conn: &mut SqliteConnection,
+    key: &str,
+    value: &str,
+    updated_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(SET)
+        .bind(key)
+        .bind(value)
+        .bind(updated_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Stores `value` under `key`, replacing any previous value.
     pub async fn kv_set<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        let json = serde_json::to_string(value).map_err(|source| StoreError::Encode {
-            key: key.to_owned(),
-            source,
-        })?;
-        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        let json = to_json(key, value)?;
+        let now = now_text();
         match &self.backend {
             Backend::Sqlite(pool) => {
-                sqlx::query(SET)
-                    .bind(key)
-                    .bind(json)
-                    .bind(now)
-                    .execute(pool)
+                let op = "kv_set";
+                let mut conn = pool.acquire().await.map_err(StoreError::query(op))?;
+                write(&mut conn, key, &json, &now)
                     .await
-                    .map_err(StoreError::query("kv_set"))?;
+                    .map_err(StoreError::query(op))
             }
         }
-        Ok(())
     }
 
     /// The value under `key`, or `None` if there is none. A value that does not deserialise as

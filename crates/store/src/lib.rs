@@ -1,11 +1,14 @@
-//! polybot's persistence, in SQLite (WAL) through sqlx: markets, small key/value state, and the
-//! trading engine's orders, fills, ledger accounts, equity snapshots and decision log.
+//! polybot's persistence, in SQLite (WAL) through sqlx: markets, small key/value state, the
+//! trading engine's orders, fills, ledger accounts, market resolutions, equity snapshots and
+//! decision log, and the queue of operator commands from the CLI to a running engine.
 //!
 //! Start-up is the recovery path: after a crash the engine reloads its orders
 //! ([`Store::open_orders`], [`Store::max_client_id`]), its ledger ([`Store::load_ledger`]) and
 //! its last equity ([`Store::latest_snapshot`]) from here, then reconciles with the venue. Every
 //! write is committed before its call returns, and WAL with `synchronous = NORMAL` keeps a
-//! commit across a process crash, so nothing acknowledged is lost to a `kill -9`.
+//! commit across a process crash, so nothing acknowledged is lost to a `kill -9`. What one
+//! engine event changed is written as one [`Batch`] ([`Store::commit_batch`]), in one
+//! transaction, so a crash leaves all of an event's changes or none of them.
 //!
 //! The schema is versioned by embedded migrations applied when the store opens, so a binary
 //! never runs against a schema it does not know. Callers see only [`Store`] and plain model
@@ -13,7 +16,9 @@
 //! PostgreSQL backend can be added later without touching them. The SQL is written to be
 //! portable where SQLite allows it (`$n` placeholders, `ON CONFLICT … DO UPDATE`).
 
+mod batch;
 mod codec;
+mod commands;
 mod decisions;
 mod equity;
 mod error;
@@ -21,6 +26,7 @@ mod fills;
 mod kv;
 mod markets;
 mod orders;
+mod resolutions;
 mod sqlite;
 mod upsert;
 
@@ -28,6 +34,8 @@ use std::path::Path;
 
 use sqlx::sqlite::SqlitePool;
 
+pub use batch::Batch;
+pub use commands::{CommandStatus, StoredCommand};
 pub use decisions::DecisionRecord;
 pub use error::{Result, StoreError};
 pub use markets::MarketQuery;

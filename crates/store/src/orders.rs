@@ -55,7 +55,7 @@ pub(crate) fn state_text(state: &OrderState) -> &'static str {
 }
 
 /// One order ready to bind, computed before any transaction opens.
-struct OrderRow<'a> {
+pub(crate) struct OrderRow<'a> {
     order: &'a TrackedOrder,
     client_id: i64,
     filled: i64,
@@ -63,7 +63,7 @@ struct OrderRow<'a> {
 }
 
 impl<'a> OrderRow<'a> {
-    fn new(order: &'a TrackedOrder) -> Result<OrderRow<'a>> {
+    pub(crate) fn new(order: &'a TrackedOrder) -> Result<OrderRow<'a>> {
         let key = order.request.client_id.to_string();
         Ok(OrderRow {
             order,
@@ -73,7 +73,11 @@ impl<'a> OrderRow<'a> {
         })
     }
 
-    async fn write(&self, conn: &mut SqliteConnection, updated_at: &str) -> sqlx::Result<()> {
+    pub(crate) async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        updated_at: &str,
+    ) -> sqlx::Result<()> {
         let request = &self.order.request;
         sqlx::query(UPSERT)
             .bind(self.client_id)

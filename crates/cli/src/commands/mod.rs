@@ -3,6 +3,10 @@
 pub mod book;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod fakex;
 pub mod market;
+pub mod portfolio;
+pub mod replay;
 pub mod scan;
+pub mod trading;

@@ -11,6 +11,15 @@ fn lot_floor(micros: u64) -> u64 {
 
 /// TWAP: `total` in `slices` equal child orders spread evenly over `duration_ms`; lot rounding
 /// remainders go to the last slice so the slices add up to the total exactly.
+/// Which execution algorithm works a parent order, with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlgoSpec {
+    /// `slices` equal child orders spread evenly over `duration_ms`.
+    Twap { slices: u32, duration_ms: i64 },
+    /// One child of `display` shares at a time, refilled when it fills.
+    Iceberg { display: Size },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Twap {
     pub total: Size,

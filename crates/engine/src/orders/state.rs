@@ -103,10 +103,18 @@ impl TrackedOrder {
         }
     }
 
-    /// The order's size in shares, when it is sized in shares (market BUYs are sized in USDC).
+    /// The order's size in shares, when shares bound it. Market BUYs are sized in USDC, and a
+    /// marketable BUY (FOK/FAK) written in shares is matched by the venue as its USDC amount
+    /// (more shares at better prices), so its share count is no limit either.
     #[must_use]
     pub fn size(&self) -> Option<Size> {
         match self.request.quantity {
+            Quantity::Shares(_)
+                if self.request.side == polybot_model::Side::Buy
+                    && !self.request.time_in_force.rests() =>
+            {
+                None
+            }
             Quantity::Shares(size) => Some(size),
             Quantity::Usdc(_) => None,
         }

@@ -1,6 +1,6 @@
 //! Matching of our orders against the simulated book and the trade tape.
 
-use polybot_model::amounts::{LOT_MICROS, taker_fee};
+use polybot_model::amounts::{LOT_MICROS, limit_amounts, taker_fee};
 use polybot_model::{BookSide, OrderBook, Price, Side, Size, TokenId, Usdc};
 
 use super::{CloseReason, Liquidity, Resting, SimMarket, SimVenue, VenueReport};
@@ -19,10 +19,18 @@ enum Left {
 }
 
 impl Left {
-    fn of(order: &OrderRequest) -> Self {
-        match order.quantity {
-            Quantity::Shares(s) => Left::Shares(lot_floor(s.micros())),
-            Quantity::Usdc(u) => Left::Usdc(u),
+    /// A marketable BUY (FOK/FAK) spends its USDC amount, as the venue matches it: one sized in
+    /// shares spends the order's maker amount and gets more shares at better prices.
+    fn of(order: &OrderRequest, tick: polybot_model::TickSize) -> Self {
+        match (order.quantity, order.side, order.time_in_force.rests()) {
+            (Quantity::Shares(s), Side::Buy, false) => {
+                match limit_amounts(Side::Buy, order.price, s, tick) {
+                    Ok(a) => Left::Usdc(Usdc::from_micros(i64::try_from(a.maker).unwrap_or(0))),
+                    Err(_) => Left::Shares(lot_floor(s.micros())),
+                }
+            }
+            (Quantity::Shares(s), _, _) => Left::Shares(lot_floor(s.micros())),
+            (Quantity::Usdc(u), _, _) => Left::Usdc(u),
         }
     }
 
@@ -81,7 +89,7 @@ pub(super) fn execute(
     out: &mut Vec<VenueReport>,
 ) {
     let id = order.client_id;
-    let mut left = Left::of(&order);
+    let mut left = Left::of(&order, market.rules.tick);
     if marketable {
         let levels = venue
             .books

@@ -104,6 +104,8 @@ impl Default for SimConfig {
 enum Action {
     Submit(OrderRequest),
     Cancel(ClientOrderId),
+    /// A report decided at restore time.
+    Report(VenueReport),
 }
 
 /// An order of ours resting on the simulated book.
@@ -121,6 +123,9 @@ pub struct SimVenue {
     books: HashMap<TokenId, OrderBook>,
     pending: VecDeque<(i64, Action)>,
     resting: BTreeMap<ClientOrderId, Resting>,
+    /// Distinguishes this session's trade ids from an earlier session's (after a restart the
+    /// counter starts again, and the ledger keys fills by trade id).
+    trade_prefix: u64,
     next_trade: u64,
 }
 
@@ -133,7 +138,56 @@ impl SimVenue {
             books: HashMap::new(),
             pending: VecDeque::new(),
             resting: BTreeMap::new(),
+            trade_prefix: 0,
             next_trade: 1,
+        }
+    }
+
+    /// Trade ids become `simtrade-<prefix>-<n>` (a paper session uses its start time), so a
+    /// restarted session never reuses an earlier session's ids.
+    pub fn set_trade_prefix(&mut self, prefix: u64) {
+        self.trade_prefix = prefix;
+    }
+
+    /// Takes over the open orders a restart recovered. The simulation's memory died with the
+    /// process: an acknowledged resting order rests again (at the back of its queue — its old
+    /// place is unknowable; a pending cancel is carried out), and an order that was never
+    /// acknowledged is reported not found, like a live order that never reached the exchange.
+    pub fn restore(&mut self, orders: &[crate::orders::TrackedOrder]) {
+        use crate::orders::OrderState;
+        for order in orders.iter().filter(|o| o.state.is_open()) {
+            let id = order.request.client_id;
+            let rests = order.venue_id.is_some()
+                && order.request.time_in_force.rests()
+                && matches!(order.state, OrderState::Live | OrderState::CancelPending);
+            let remaining = order.size().map(|s| s.saturating_sub(order.filled));
+            match (rests, remaining) {
+                (true, Some(remaining)) if !remaining.is_zero() => {
+                    self.resting.insert(
+                        id,
+                        Resting {
+                            request: order.request.clone(),
+                            remaining,
+                            queue_ahead: Size::from_micros(u64::MAX),
+                        },
+                    );
+                    if order.state == OrderState::CancelPending {
+                        self.pending.push_back((i64::MIN, Action::Cancel(id)));
+                    }
+                }
+                // Acknowledged but not resting (a FOK/FAK in flight): it is over.
+                _ if order.venue_id.is_some() => self.pending.push_back((
+                    i64::MIN,
+                    Action::Report(VenueReport::Closed {
+                        client_id: id,
+                        reason: CloseReason::Killed,
+                    }),
+                )),
+                _ => self.pending.push_back((
+                    i64::MIN,
+                    Action::Report(VenueReport::NotFound { client_id: id }),
+                )),
+            }
         }
     }
 
@@ -172,6 +226,7 @@ impl SimVenue {
             };
             match action {
                 Action::Submit(order) => self.accept(due, order, out),
+                Action::Report(report) => out.push(report),
                 Action::Cancel(id) => {
                     if self.resting.remove(&id).is_some() {
                         out.push(VenueReport::Closed {
@@ -284,7 +339,11 @@ impl SimVenue {
     }
 
     fn trade_id(&mut self) -> String {
-        let id = format!("simtrade-{}", self.next_trade);
+        let id = if self.trade_prefix == 0 {
+            format!("simtrade-{}", self.next_trade)
+        } else {
+            format!("simtrade-{}-{}", self.trade_prefix, self.next_trade)
+        };
         self.next_trade += 1;
         id
     }

@@ -93,7 +93,8 @@ fn a_marketable_buy_sweeps_levels_and_pays_the_taker_fee() {
         &mut v,
         order(1, Side::Buy, "0.52", shares("60"), TimeInForce::Fak),
     );
-    // 40 @ 0.51 then 20 @ 0.52; fee = size · 0.04 · p(1−p).
+    // A marketable BUY spends its USDC amount (60 × 0.52 = 31.20), as the venue does: 40 @ 0.51
+    // (20.40), then the remaining 10.80 buys 20.76 @ 0.52. Fee = size · 0.04 · p(1−p).
     assert_eq!(
         fills(&out),
         vec![
@@ -105,8 +106,8 @@ fn a_marketable_buy_sweeps_levels_and_pays_the_taker_fee() {
             ),
             (
                 px("0.52"),
-                sz("20"),
-                Usdc::parse("0.19968").unwrap(),
+                sz("20.76"),
+                Usdc::parse("0.20727").unwrap(),
                 Liquidity::Taker
             ),
         ]
@@ -114,7 +115,7 @@ fn a_marketable_buy_sweeps_levels_and_pays_the_taker_fee() {
     assert_eq!(closed(&out), Some(CloseReason::Filled));
     assert_eq!(
         v.book(token()).unwrap().best_ask().unwrap(),
-        lvl("0.52", "80"),
+        lvl("0.52", "79.24"),
         "taken liquidity leaves the book"
     );
 }

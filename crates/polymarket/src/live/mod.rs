@@ -23,10 +23,9 @@ mod worker;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use polybot_engine::Event;
-use polybot_engine::Venue;
-use polybot_engine::orders::{ClientOrderId, OrderRequest};
+use polybot_engine::orders::{ClientOrderId, OrderRequest, TrackedOrder};
 use polybot_engine::sim::VenueReport;
+use polybot_engine::{Event, FillStatus, Venue};
 use polybot_model::{TickSize, TokenId};
 use polymarket_client_sdk_v2::auth::Signer;
 use tokio::sync::mpsc;
@@ -107,10 +106,24 @@ enum Command {
     Rules(TokenId, TokenRules),
 }
 
-/// The live venue as the kernel holds it: a command queue to the I/O task.
+/// What a restarted engine knew before it stopped, so the task recognises its own orders and
+/// fills instead of taking them for strangers (or reporting them twice).
+#[derive(Debug, Default, Clone)]
+pub struct Recovery {
+    /// Every stored order with its state: open ones are watched (and, without a venue id,
+    /// reconciled as unknown); closed ones only map their trades' settlement to us.
+    pub orders: Vec<TrackedOrder>,
+    /// Fill id → the settlement status the store has, so only progress is reported.
+    pub fills: Vec<(String, FillStatus)>,
+}
+
+/// The live venue as the kernel holds it: a command queue to the I/O task. Orders and cancels
+/// are held until [`Venue::release`] — the driver calls it once the kernel's decisions are in
+/// the store — so nothing reaches the exchange that a restart would not know about.
 #[derive(Debug)]
 pub struct LiveVenue {
     commands: mpsc::UnboundedSender<Command>,
+    held: Vec<Command>,
     task: JoinHandle<()>,
 }
 
@@ -126,10 +139,29 @@ impl LiveVenue {
     where
         S: Signer + Send + Sync + 'static,
     {
+        Self::start_recovered(signer, config, reports, Recovery::default())
+    }
+
+    /// [`LiveVenue::start`] after a restart: the task adopts `recovery` before its first
+    /// reconciliation, which then settles the orders whose outcome was unknown.
+    pub fn start_recovered<S>(
+        signer: OrderSigner<S>,
+        config: LiveConfig,
+        reports: mpsc::UnboundedSender<Event>,
+        recovery: Recovery,
+    ) -> Result<Self, LiveError>
+    where
+        S: Signer + Send + Sync + 'static,
+    {
         let (commands, rx) = mpsc::unbounded_channel();
-        let worker = worker::Worker::new(signer, config, reports)?;
+        let mut worker = worker::Worker::new(signer, config, reports)?;
+        worker.adopt(recovery);
         let task = tokio::spawn(worker.run(rx));
-        Ok(LiveVenue { commands, task })
+        Ok(LiveVenue {
+            commands,
+            held: Vec::new(),
+            task,
+        })
     }
 
     /// Reads open orders and trades now and reports what the kernel has not heard.
@@ -163,11 +195,17 @@ impl Drop for LiveVenue {
 
 impl Venue for LiveVenue {
     fn submit(&mut self, _now_ms: i64, order: &OrderRequest) {
-        self.send(Command::Submit(Box::new(order.clone())));
+        self.held.push(Command::Submit(Box::new(order.clone())));
     }
 
     fn cancel(&mut self, _now_ms: i64, client_id: ClientOrderId) {
-        self.send(Command::Cancel(client_id));
+        self.held.push(Command::Cancel(client_id));
+    }
+
+    fn release(&mut self) {
+        for command in std::mem::take(&mut self.held) {
+            self.send(command);
+        }
     }
 
     /// Market data does not move a real venue.

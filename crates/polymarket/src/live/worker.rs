@@ -106,6 +106,31 @@ impl<S: Signer + Send + Sync + 'static> Worker<S> {
         })
     }
 
+    /// Takes over what a previous run knew (see [`super::Recovery`]).
+    pub fn adopt(&mut self, recovery: super::Recovery) {
+        for order in recovery.orders {
+            let client_id = order.request.client_id;
+            let open = order.state.is_open();
+            let venue_id = order.venue_id.map(|v| v.0);
+            if let Some(id) = &venue_id {
+                self.by_venue.insert(id.clone(), client_id);
+            }
+            self.orders.insert(
+                client_id,
+                Tracked {
+                    unknown: open && venue_id.is_none(),
+                    venue_id,
+                    filled: order.filled,
+                    any_fill: !order.filled.is_zero(),
+                    close_pending: None,
+                    done: !open,
+                    request: order.request,
+                },
+            );
+        }
+        self.fills.extend(recovery.fills);
+    }
+
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         // The stream is a local, not a field: it is not `Sync`, and the task must be `Send`.
         let mut user = self.subscribe();

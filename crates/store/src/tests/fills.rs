@@ -124,13 +124,13 @@ async fn accounts_round_trip() {
 }
 
 /// Applies the same operations to a live ledger and to the store, as the kernel would.
-struct Mirror<'a> {
-    store: &'a Store,
-    ledger: Ledger,
+pub(super) struct Mirror<'a> {
+    pub(super) store: &'a Store,
+    pub(super) ledger: Ledger,
 }
 
 impl Mirror<'_> {
-    async fn open(&mut self, name: &str, bankroll: &str) {
+    pub(super) async fn open(&mut self, name: &str, bankroll: &str) {
         self.ledger
             .open_account(account(name), usd(bankroll))
             .unwrap();
@@ -140,13 +140,13 @@ impl Mirror<'_> {
             .unwrap();
     }
 
-    async fn fill(&mut self, fill: Fill, status: FillStatus) {
+    pub(super) async fn fill(&mut self, fill: Fill, status: FillStatus) {
         let applied = self.ledger.apply_fill(fill.clone(), status).unwrap();
         let inserted = self.store.insert_fill(&fill, status).await.unwrap();
         assert_eq!(inserted, applied == Applied::New, "{}", fill.trade_id);
     }
 
-    async fn status(&mut self, id: &str, status: FillStatus) {
+    pub(super) async fn status(&mut self, id: &str, status: FillStatus) {
         self.ledger.update_status(&trade(id), status).unwrap();
         assert!(
             self.store

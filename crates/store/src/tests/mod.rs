@@ -1,5 +1,7 @@
 //! Store tests: each one opens its own database in a fresh temporary directory.
 
+mod batch;
+mod commands;
 mod decisions;
 mod equity;
 mod fills;
@@ -8,6 +10,7 @@ mod markets;
 mod open;
 mod orders;
 mod recovery;
+mod resolutions;
 
 use std::path::PathBuf;
 

@@ -7,61 +7,28 @@
 //! ledger, ask every strategy, check each intent against the venue's rules and the account's
 //! funds, and send what passes. Every decision is recorded and folded into a [`Fingerprint`].
 
+mod algo;
+mod changes;
+mod decision;
+mod execute;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use polybot_model::{OrderBook, Price, Side, Size, TokenId, Usdc};
-use serde::{Deserialize, Serialize};
+use polybot_model::{OrderBook, TokenId, Usdc};
 
 use crate::event::Event;
 use crate::fingerprint::Fingerprint;
-use crate::ledger::{AccountId, Fill, FillStatus, Ledger, LedgerError, Resolution, TradeId};
-use crate::orders::{
-    ClientOrderId, MarketRules, OrderEvent, OrderRequest, Quantity, TrackedOrder, crosses, validate,
-};
+use crate::ledger::{AccountId, Fill, Ledger, LedgerError, Resolution, TradeId};
+use crate::orders::{ClientOrderId, MarketRules, OrderEvent, TrackedOrder};
 use crate::sim::{CloseReason, VenueReport};
 use crate::strategy::{Intent, Strategy, View};
 use crate::venue::Venue;
 
-/// What the kernel decided, for the decision log and the replay fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Decision {
-    Placed {
-        order: OrderRequest,
-        reason: String,
-    },
-    Refused {
-        account: AccountId,
-        token: TokenId,
-        code: String,
-    },
-    CancelSent {
-        client_id: ClientOrderId,
-    },
-    Filled {
-        client_id: ClientOrderId,
-        trade_id: String,
-        side: Side,
-        price: Price,
-        size: Size,
-        fee: Usdc,
-    },
-    Closed {
-        client_id: ClientOrderId,
-        reason: CloseReason,
-    },
-    Rejected {
-        client_id: ClientOrderId,
-        reason: String,
-    },
-    TradeStatus {
-        trade_id: String,
-        status: FillStatus,
-    },
-    /// A report the order state machine or the ledger could not accept.
-    Anomaly {
-        detail: String,
-    },
-}
+pub use algo::{AlgoState, RunningAlgo};
+use changes::Pending;
+pub use changes::{Changes, Restored};
+pub use decision::Decision;
+use decision::record;
 
 pub struct Kernel<V: Venue> {
     venue: V,
@@ -73,8 +40,15 @@ pub struct Kernel<V: Venue> {
     /// Ids of the orders that may still trade: what funds checks and cancel-all look at, so
     /// their cost does not grow with the history of finished orders.
     open: BTreeSet<ClientOrderId>,
+    /// Orders handed to the driver by `prune_closed`: a venue may still confirm their end
+    /// (a FOK/FAK's `Closed` after its last fill), which is then no surprise.
+    pruned: std::collections::HashSet<ClientOrderId>,
+    /// Execution algorithms being worked, by their id.
+    algos: BTreeMap<ClientOrderId, RunningAlgo>,
     strategies: Vec<Box<dyn Strategy>>,
     next_id: u64,
+    /// What changed since the driver last took it (to persist).
+    changes: Pending,
     fingerprint: Fingerprint,
     decisions: Vec<Decision>,
     reports: Vec<VenueReport>,
@@ -91,8 +65,11 @@ impl<V: Venue> Kernel<V> {
             ledger: Ledger::new(),
             orders: BTreeMap::new(),
             open: BTreeSet::new(),
+            pruned: std::collections::HashSet::new(),
+            algos: BTreeMap::new(),
             strategies: Vec::new(),
             next_id: 1,
+            changes: Pending::default(),
             fingerprint: Fingerprint::default(),
             decisions: Vec::new(),
             reports: Vec::with_capacity(16),
@@ -140,20 +117,32 @@ impl<V: Venue> Kernel<V> {
         &self.venue
     }
 
+    pub fn venue_mut(&mut self) -> &mut V {
+        &mut self.venue
+    }
+
     #[must_use]
     pub fn now_ms(&self) -> i64 {
         self.now_ms
     }
 
-    /// Removes and returns the orders that can no longer trade, for the driver to persist; a
-    /// long run keeps only live orders in memory.
+    /// Removes and returns the orders that can no longer trade, so a long run keeps only live
+    /// orders in memory. Orders whose change has not been taken yet, and the children of
+    /// running algos (whose fills the algo still counts), stay.
     pub fn prune_closed(&mut self) -> Vec<TrackedOrder> {
+        let keep: BTreeSet<ClientOrderId> = self
+            .algos
+            .values()
+            .flat_map(|a| a.children.iter().copied())
+            .chain(self.changes.orders.iter().copied())
+            .collect();
         let closed: Vec<ClientOrderId> = self
             .orders
             .keys()
-            .filter(|id| !self.open.contains(id))
+            .filter(|id| !self.open.contains(id) && !keep.contains(id))
             .copied()
             .collect();
+        self.pruned.extend(closed.iter().copied());
         closed
             .iter()
             .filter_map(|id| self.orders.remove(id))
@@ -198,12 +187,29 @@ impl<V: Venue> Kernel<V> {
                 self.execute(&owner, &mut intents);
             }
         }
+        if let Event::Operator {
+            account, command, ..
+        } = event
+        {
+            match command.intent() {
+                Ok(intent) => {
+                    intents.push(intent);
+                    self.execute(account, &mut intents);
+                }
+                Err(code) => self.decide(Decision::OperatorRefused {
+                    account: account.clone(),
+                    code: code.to_owned(),
+                }),
+            }
+        }
+        self.step_algos();
         for strategy in &mut strategies {
             strategy.on_event(&self.view(), event, &mut intents);
             if !intents.is_empty() {
                 self.execute(strategy.account(), &mut intents);
             }
         }
+        self.step_algos();
         self.strategies = strategies;
         self.intents = intents;
         self.reports = reports;
@@ -262,25 +268,47 @@ impl<V: Venue> Kernel<V> {
                     tokens: tokens.clone(),
                     winner: *winner,
                 };
-                if let Err(e) = self.ledger.resolve(&resolution) {
-                    self.decide(Decision::Anomaly {
+                match self.ledger.resolve(&resolution) {
+                    Ok(()) => self.changes.resolutions.push(resolution),
+                    Err(e) => self.decide(Decision::Anomaly {
                         detail: e.to_string(),
-                    });
+                    }),
                 }
             }
-            Event::Trade { .. } | Event::Venue { .. } | Event::Tick { .. } => {}
+            Event::Redeemed { condition, .. } => match self.ledger.redeem(*condition) {
+                Ok(()) => {
+                    self.changes.redemptions.push(*condition);
+                    self.decide(Decision::Redeemed {
+                        condition: *condition,
+                    });
+                }
+                Err(e) => self.decide(Decision::Anomaly {
+                    detail: e.to_string(),
+                }),
+            },
+            Event::Market { market, .. } => self.add_market(market.token, market.rules),
+            Event::Trade { .. }
+            | Event::Venue { .. }
+            | Event::Tick { .. }
+            | Event::Operator { .. } => {}
         }
     }
 
     /// Applies a report to its order and the ledger; returns the owning account.
     fn apply_report(&mut self, report: &VenueReport) -> Option<AccountId> {
+        if let Some(id) = late_report(report)
+            && self.pruned.contains(&id)
+        {
+            return None;
+        }
         let (client_id, event) = match report {
             VenueReport::TradeStatus { trade_id, status } => {
                 let id = TradeId(trade_id.clone());
-                if let Err(e) = self.ledger.update_status(&id, *status) {
-                    self.decide(Decision::Anomaly {
+                match self.ledger.update_status(&id, *status) {
+                    Ok(_) => self.changes.statuses.push((id, *status)),
+                    Err(e) => self.decide(Decision::Anomaly {
                         detail: e.to_string(),
-                    });
+                    }),
                 }
                 self.decide(Decision::TradeStatus {
                     trade_id: trade_id.clone(),
@@ -329,12 +357,13 @@ impl<V: Venue> Kernel<V> {
         };
         let Some(order) = self.orders.get_mut(&client_id) else {
             self.decide(Decision::Anomaly {
-                detail: format!("report for unknown order {client_id}"),
+                detail: format!("report for unknown order {client_id}: {report:?}"),
             });
             return None;
         };
         let account = order.request.account.clone();
         let result = order.apply(event);
+        self.changes.orders.insert(client_id);
         if !order.state.is_open() {
             self.open.remove(&client_id);
         }
@@ -365,10 +394,11 @@ impl<V: Venue> Kernel<V> {
                 fee: *fee,
                 timestamp_ms: *timestamp_ms,
             };
-            if let Err(e) = self.ledger.apply_fill(fill, *status) {
-                self.decide(Decision::Anomaly {
+            match self.ledger.apply_fill(fill.clone(), *status) {
+                Ok(_) => self.changes.fills.push((fill, *status)),
+                Err(e) => self.decide(Decision::Anomaly {
                     detail: e.to_string(),
-                });
+                }),
             }
             self.decide(Decision::Filled {
                 client_id,
@@ -382,181 +412,19 @@ impl<V: Venue> Kernel<V> {
         Some(account)
     }
 
-    /// Turns intents into orders and cancels, after the venue's rules and the account's funds.
-    fn execute(&mut self, account: &AccountId, intents: &mut Vec<Intent>) {
-        for intent in intents.drain(..) {
-            match intent {
-                Intent::Place {
-                    token,
-                    side,
-                    price,
-                    quantity,
-                    time_in_force,
-                    post_only,
-                    reason,
-                } => {
-                    let order = OrderRequest {
-                        client_id: ClientOrderId(self.next_id),
-                        account: account.clone(),
-                        token_id: token,
-                        side,
-                        price,
-                        quantity,
-                        time_in_force,
-                        post_only,
-                    };
-                    match self.check(&order) {
-                        Ok(()) => {
-                            self.next_id += 1;
-                            let mut tracked = TrackedOrder::new(order.clone());
-                            let _ = tracked.apply(OrderEvent::Sent);
-                            self.orders.insert(order.client_id, tracked);
-                            self.open.insert(order.client_id);
-                            self.venue.submit(self.now_ms, &order);
-                            self.decide(Decision::Placed {
-                                order,
-                                reason: reason.to_owned(),
-                            });
-                        }
-                        Err(code) => self.decide(Decision::Refused {
-                            account: account.clone(),
-                            token,
-                            code: code.to_owned(),
-                        }),
-                    }
-                }
-                Intent::Cancel { client_id } => self.cancel(account, client_id),
-                Intent::CancelAll { token } => {
-                    let ids: Vec<_> = self
-                        .open_orders(account)
-                        .filter(|o| token.is_none_or(|t| t == o.request.token_id))
-                        .map(|o| o.request.client_id)
-                        .collect();
-                    for id in ids {
-                        self.cancel(account, id);
-                    }
-                }
-            }
-        }
-    }
-
-    fn cancel(&mut self, account: &AccountId, client_id: ClientOrderId) {
-        let Some(order) = self
-            .orders
-            .get_mut(&client_id)
-            .filter(|o| &o.request.account == account)
-        else {
-            return;
-        };
-        if order.apply(OrderEvent::CancelRequested).is_ok() {
-            self.venue.cancel(self.now_ms, client_id);
-            self.decide(Decision::CancelSent { client_id });
-        }
-    }
-
-    /// The venue's rules, then funds: cash for BUYs and shares for SELLs, net of what this
-    /// account's open orders already commit.
-    fn check(&self, order: &OrderRequest) -> Result<(), &'static str> {
-        let rules = self.rules.get(&order.token_id).ok_or("unknown_market")?;
-        let marketable = self
-            .books
-            .get(&order.token_id)
-            .is_some_and(|b| crosses(b, order.side, order.price));
-        let amounts =
-            validate(order, rules, marketable, self.now_ms / 1000).map_err(|v| v.code())?;
-        let state = self
-            .ledger
-            .account(&order.account)
-            .ok_or("unknown_account")?
-            .state();
-        let open = self
-            .open_orders(&order.account)
-            .filter(|o| o.request.side == order.side);
-        match order.side {
-            Side::Buy => {
-                let committed: i64 = open.map(|o| remaining_notional(o).micros()).sum();
-                let needed = i64::try_from(amounts.maker).unwrap_or(i64::MAX) + committed;
-                (needed <= state.cash.micros())
-                    .then_some(())
-                    .ok_or("insufficient_cash")
-            }
-            Side::Sell => {
-                let committed: u64 = open
-                    .map(|o| {
-                        o.size()
-                            .map_or(0, |s| s.micros().saturating_sub(o.filled.micros()))
-                    })
-                    .sum();
-                let held = state
-                    .positions
-                    .get(&order.token_id)
-                    .map_or(0, |p| p.size.micros());
-                (amounts.maker + committed <= held)
-                    .then_some(())
-                    .ok_or("insufficient_position")
-            }
-        }
-    }
-
     fn decide(&mut self, decision: Decision) {
         record(&mut self.fingerprint, &decision);
         self.decisions.push(decision);
     }
 }
 
-/// USDC an open BUY can still spend.
-fn remaining_notional(order: &TrackedOrder) -> Usdc {
-    match order.request.quantity {
-        Quantity::Shares(size) => size
-            .saturating_sub(order.filled)
-            .notional(order.request.price),
-        Quantity::Usdc(usdc) => usdc.saturating_sub(order.filled.notional(order.request.price)),
-    }
-}
-
-fn record(fp: &mut Fingerprint, decision: &Decision) {
-    match decision {
-        Decision::Placed { order, .. } => fp.record(&[
-            b"P",
-            &order.client_id.0.to_le_bytes(),
-            &order.token_id.0.to_le_bytes::<32>(),
-            &[order.side as u8],
-            &order.price.micros().to_le_bytes(),
-            &match order.quantity {
-                Quantity::Shares(s) => s.micros().to_le_bytes(),
-                Quantity::Usdc(u) => u.micros().to_le_bytes(),
-            },
-        ]),
-        Decision::Refused { token, code, .. } => {
-            fp.record(&[b"R", &token.0.to_le_bytes::<32>(), code.as_bytes()])
-        }
-        Decision::CancelSent { client_id } => fp.record(&[b"C", &client_id.0.to_le_bytes()]),
-        Decision::Filled {
-            client_id,
-            trade_id,
-            price,
-            size,
-            fee,
-            ..
-        } => {
-            fp.record(&[
-                b"F",
-                &client_id.0.to_le_bytes(),
-                trade_id.as_bytes(),
-                &price.micros().to_le_bytes(),
-                &size.micros().to_le_bytes(),
-                &fee.micros().to_le_bytes(),
-            ]);
-        }
-        Decision::Closed { client_id, reason } => {
-            fp.record(&[b"X", &client_id.0.to_le_bytes(), &[*reason as u8]])
-        }
-        Decision::Rejected { client_id, reason } => {
-            fp.record(&[b"J", &client_id.0.to_le_bytes(), reason.as_bytes()])
-        }
-        Decision::TradeStatus { trade_id, status } => {
-            fp.record(&[b"T", trade_id.as_bytes(), &[*status as u8]])
-        }
-        Decision::Anomaly { detail } => fp.record(&[b"A", detail.as_bytes()]),
+/// The order a report is about, for reports that may arrive after the order finished and
+/// carry nothing new (a fill never qualifies: it moves money).
+fn late_report(report: &VenueReport) -> Option<ClientOrderId> {
+    match report {
+        VenueReport::Closed { client_id, .. }
+        | VenueReport::Acknowledged { client_id, .. }
+        | VenueReport::NotFound { client_id } => Some(*client_id),
+        _ => None,
     }
 }

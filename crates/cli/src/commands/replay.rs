@@ -1,0 +1,50 @@
+//! `polybot replay --journal FILE`: rebuild the session's kernel from the journal's header, feed
+//! it the recorded events, and compare the decision fingerprint at every checkpoint.
+
+use anyhow::{Context as _, Result, bail};
+use polybot_engine::journal::read_records;
+use polybot_engine::replay::replay;
+use serde_json::json;
+
+use crate::cli::ReplayArgs;
+
+pub fn run(args: &ReplayArgs) -> Result<()> {
+    let records = read_records(&args.journal)
+        .with_context(|| format!("cannot read the journal {}", args.journal.display()))?;
+    let report =
+        replay(&records).with_context(|| format!("cannot replay {}", args.journal.display()))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "mode": report.mode,
+                "events": report.events,
+                "checkpoints": report.checkpoints,
+                "fingerprint": report.fingerprint.to_string(),
+                "recorded": report.recorded.map(|f| f.to_string()),
+                "mismatch": report.mismatch.map(|m| json!({
+                    "after_events": m.after_events,
+                    "recorded": m.recorded.to_string(),
+                    "replayed": m.replayed.to_string(),
+                })),
+            }))?
+        );
+    } else {
+        println!(
+            "{} session: {} events, {} checkpoints; fingerprint {}",
+            report.mode, report.events, report.checkpoints, report.fingerprint
+        );
+    }
+    if let Some(m) = report.mismatch {
+        bail!(
+            "decisions differ after event {}: recorded {}, replayed {}",
+            m.after_events,
+            m.recorded,
+            m.replayed
+        );
+    }
+    if !args.json {
+        println!("every checkpoint matches");
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! What the kernel decided: the decision log's entries and the replay fingerprint over them.
+
+use polybot_model::{ConditionId, Price, Side, Size, TokenId, Usdc};
+use serde::{Deserialize, Serialize};
+
+use crate::fingerprint::Fingerprint;
+use crate::ledger::{AccountId, FillStatus};
+use crate::orders::{ClientOrderId, OrderRequest, Quantity};
+use crate::sim::CloseReason;
+
+/// What the kernel decided, for the decision log and the replay fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    Placed {
+        order: OrderRequest,
+        reason: String,
+    },
+    Refused {
+        account: AccountId,
+        token: TokenId,
+        code: String,
+    },
+    CancelSent {
+        client_id: ClientOrderId,
+    },
+    Filled {
+        client_id: ClientOrderId,
+        trade_id: String,
+        side: Side,
+        price: Price,
+        size: Size,
+        fee: Usdc,
+    },
+    Closed {
+        client_id: ClientOrderId,
+        reason: CloseReason,
+    },
+    Rejected {
+        client_id: ClientOrderId,
+        reason: String,
+    },
+    TradeStatus {
+        trade_id: String,
+        status: FillStatus,
+    },
+    /// A cancel for an order or algo this account does not have open.
+    CancelRefused {
+        client_id: ClientOrderId,
+        code: String,
+    },
+    /// An operator command that cannot become an intent.
+    OperatorRefused {
+        account: AccountId,
+        code: String,
+    },
+    AlgoStarted {
+        id: ClientOrderId,
+        account: AccountId,
+        token: TokenId,
+        side: Side,
+        price: Price,
+        kind: String,
+    },
+    /// An algo finished: `completed`, `cancelled`, `child_expired`, ...
+    AlgoDone {
+        id: ClientOrderId,
+        code: String,
+    },
+    Redeemed {
+        condition: ConditionId,
+    },
+    /// A report the order state machine or the ledger could not accept.
+    Anomaly {
+        detail: String,
+    },
+}
+
+pub(super) fn record(fp: &mut Fingerprint, decision: &Decision) {
+    match decision {
+        Decision::Placed { order, .. } => fp.record(&[
+            b"P",
+            &order.client_id.0.to_le_bytes(),
+            &order.token_id.0.to_le_bytes::<32>(),
+            &[order.side as u8],
+            &order.price.micros().to_le_bytes(),
+            &match order.quantity {
+                Quantity::Shares(s) => s.micros().to_le_bytes(),
+                Quantity::Usdc(u) => u.micros().to_le_bytes(),
+            },
+        ]),
+        Decision::Refused { token, code, .. } => {
+            fp.record(&[b"R", &token.0.to_le_bytes::<32>(), code.as_bytes()])
+        }
+        Decision::CancelSent { client_id } => fp.record(&[b"C", &client_id.0.to_le_bytes()]),
+        Decision::Filled {
+            client_id,
+            trade_id,
+            price,
+            size,
+            fee,
+            ..
+        } => {
+            fp.record(&[
+                b"F",
+                &client_id.0.to_le_bytes(),
+                trade_id.as_bytes(),
+                &price.micros().to_le_bytes(),
+                &size.micros().to_le_bytes(),
+                &fee.micros().to_le_bytes(),
+            ]);
+        }
+        Decision::Closed { client_id, reason } => {
+            fp.record(&[b"X", &client_id.0.to_le_bytes(), &[*reason as u8]])
+        }
+        Decision::Rejected { client_id, reason } => {
+            fp.record(&[b"J", &client_id.0.to_le_bytes(), reason.as_bytes()])
+        }
+        Decision::TradeStatus { trade_id, status } => {
+            fp.record(&[b"T", trade_id.as_bytes(), &[*status as u8]])
+        }
+        Decision::Anomaly { detail } => fp.record(&[b"A", detail.as_bytes()]),
+        Decision::CancelRefused { client_id, code } => {
+            fp.record(&[b"c", &client_id.0.to_le_bytes(), code.as_bytes()])
+        }
+        Decision::OperatorRefused { code, .. } => fp.record(&[b"O", code.as_bytes()]),
+        Decision::AlgoStarted {
+            id,
+            token,
+            side,
+            price,
+            kind,
+            ..
+        } => fp.record(&[
+            b"G",
+            &id.0.to_le_bytes(),
+            &token.0.to_le_bytes::<32>(),
+            &[*side as u8],
+            &price.micros().to_le_bytes(),
+            kind.as_bytes(),
+        ]),
+        Decision::AlgoDone { id, code } => fp.record(&[b"g", &id.0.to_le_bytes(), code.as_bytes()]),
+        Decision::Redeemed { condition } => fp.record(&[b"D", condition.0.as_slice()]),
+    }
+}

@@ -1,0 +1,123 @@
+//! [`SessionHeader`]: how one run of the kernel began — its mode, markets, simulated-venue setup
+//! and the whole state it restored. It is the first record of every journal, so a replay builds
+//! exactly the kernel the run built and feeds it the same events.
+
+use polybot_model::{TokenId, Usdc};
+use serde::{Deserialize, Serialize};
+
+use crate::kernel::{Kernel, Restored, RunningAlgo};
+use crate::ledger::{AccountId, Fill, FillStatus, Ledger, LedgerError, Resolution};
+use crate::orders::{MarketRules, TrackedOrder};
+use crate::sim::{SimConfig, SimMarket, SimVenue};
+use crate::venue::Venue;
+
+/// The journal format; a replay refuses other versions instead of misreading them.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Backtest,
+    Paper,
+    Live,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Backtest => "backtest",
+            Mode::Paper => "paper",
+            Mode::Live => "live",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionMarket {
+    pub token: TokenId,
+    pub rules: MarketRules,
+    pub taker_fee_bps: u32,
+}
+
+/// The simulated venue's setup (paper and backtest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimSetup {
+    pub config: SimConfig,
+    pub trade_prefix: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionHeader {
+    pub format: u32,
+    pub mode: Mode,
+    pub started_ms: i64,
+    pub markets: Vec<SessionMarket>,
+    pub sim: Option<SimSetup>,
+    /// Ledger accounts and their bankrolls, then the ledger's history in order.
+    pub accounts: Vec<(AccountId, Usdc)>,
+    pub fills: Vec<(Fill, FillStatus)>,
+    /// Resolutions, each with whether it was redeemed.
+    pub resolutions: Vec<(Resolution, bool)>,
+    /// Orders that may still trade.
+    pub orders: Vec<TrackedOrder>,
+    pub algos: Vec<RunningAlgo>,
+    pub next_id: u64,
+}
+
+impl SessionHeader {
+    /// The ledger this session started with: accounts, then fills in order, then resolutions
+    /// and redemptions (no fill follows its market's resolution, so this order is the real one).
+    pub fn ledger(&self) -> Result<Ledger, LedgerError> {
+        let mut ledger = Ledger::new();
+        for (account, bankroll) in &self.accounts {
+            ledger.open_account(account.clone(), *bankroll)?;
+        }
+        for (fill, status) in &self.fills {
+            ledger.apply_fill(fill.clone(), *status)?;
+        }
+        for (resolution, _) in &self.resolutions {
+            ledger.resolve(resolution)?;
+        }
+        for (resolution, _) in self.resolutions.iter().filter(|(_, redeemed)| *redeemed) {
+            ledger.redeem(resolution.condition)?;
+        }
+        Ok(ledger)
+    }
+
+    /// The kernel this session runs: its markets, and the restored ledger, orders and algos.
+    pub fn build_kernel<V: Venue>(&self, venue: V) -> Result<Kernel<V>, LedgerError> {
+        let mut kernel = Kernel::new(venue);
+        for market in &self.markets {
+            kernel.add_market(market.token, market.rules);
+        }
+        kernel.restore(Restored {
+            ledger: self.ledger()?,
+            orders: self.orders.clone(),
+            algos: self.algos.clone(),
+            next_id: self.next_id,
+        });
+        Ok(kernel)
+    }
+
+    /// The simulated venue of a paper session or backtest, with the restored orders handed over.
+    #[must_use]
+    pub fn sim_venue(&self) -> SimVenue {
+        let setup = self.sim.unwrap_or(SimSetup {
+            config: SimConfig::default(),
+            trade_prefix: 0,
+        });
+        let mut venue = SimVenue::new(setup.config);
+        venue.set_trade_prefix(setup.trade_prefix);
+        for market in &self.markets {
+            venue.add_market(
+                market.token,
+                SimMarket {
+                    rules: market.rules,
+                    taker_fee_bps: market.taker_fee_bps,
+                },
+            );
+        }
+        venue.restore(&self.orders);
+        venue
+    }
+}

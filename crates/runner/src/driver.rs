@@ -1,0 +1,736 @@
+//! The engine loop: one task owns the kernel and feeds it, in arrival order, market data from
+//! the WebSocket, the live venue's reports, clock ticks and operator commands. Per event:
+//! journal it, let the kernel handle it, persist what changed (one transaction), then release
+//! the venue's held orders — see the crate docs for why that order matters.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use polybot_config::Config;
+use polybot_engine::journal::JournalWriter;
+use polybot_engine::session::{Mode, SimSetup};
+use polybot_engine::sim::SimConfig;
+use polybot_engine::{AccountId, Decision, Event, Fingerprint, Kernel, Venue};
+use polybot_model::{Probability, TokenId, Usdc};
+use polybot_polymarket::live::{LiveConfig, LiveVenue, Recovery};
+use polybot_polymarket::signing::OrderSigner;
+use polybot_polymarket::{MarketEvent, MarketStream, Polymarket, Publish};
+use polybot_store::Store;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::lock::EngineLock;
+use crate::manual::{COMMAND_KIND, MANUAL_ACCOUNT, OperatorRequest};
+use crate::markets::{self, MarketInfo};
+use crate::persist::persist;
+use crate::recovery::{self, Recovered};
+use crate::{Result, RunError, now_ms};
+
+/// How long the engine runs.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Stop after this long (None: until the shutdown future completes).
+    pub duration: Option<Duration>,
+    /// Stop once no operator command is pending and none was handled for this long (the
+    /// engine a one-off `polybot order place` starts).
+    pub idle_exit: Option<Duration>,
+}
+
+/// What a run did, for the operator.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub mode: Mode,
+    pub events: u64,
+    pub decisions: u64,
+    pub fills: u64,
+    pub fingerprint: Fingerprint,
+    pub journal: PathBuf,
+    /// Equity per account at the end, marked to the books' mids.
+    pub equity: Vec<(AccountId, Usdc)>,
+    /// The market stream's counters (messages, reconnects, resyncs).
+    pub stream: Option<polybot_polymarket::StreamStats>,
+}
+
+/// An engine ready to run on one data directory (whose lock it holds).
+pub struct Engine {
+    config: Config,
+    connector: Polymarket,
+    store: Store,
+    _lock: EngineLock,
+}
+
+impl Engine {
+    /// Takes the data directory's lock and opens the store; `Ok(None)` when another engine
+    /// runs on this data directory.
+    pub async fn open(config: &Config) -> Result<Option<Engine>> {
+        let Some(lock) = EngineLock::try_acquire(&config.storage.data_dir)? else {
+            return Ok(None);
+        };
+        let store = Store::open(&config.storage.sqlite_url()).await?;
+        let connector = Polymarket::new(&config.polymarket, &config.http)?;
+        Ok(Some(Engine {
+            config: config.clone(),
+            connector,
+            store,
+            _lock: lock,
+        }))
+    }
+
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Paper trading: live market data, the simulated venue, the wall clock.
+    pub async fn run_paper(
+        self,
+        options: &EngineOptions,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<RunSummary> {
+        let started_ms = now_ms();
+        let sim = SimSetup {
+            config: SimConfig {
+                latency_ms: i64::try_from(self.config.execution.sim_latency_ms).unwrap_or(50),
+            },
+            trade_prefix: u64::try_from(started_ms).unwrap_or(0),
+        };
+        let (recovered, infos) = self.recover(Mode::Paper, started_ms, Some(sim)).await?;
+        let header = &recovered.header;
+        let kernel = header.build_kernel(header.sim_venue())?;
+        Runner::new(self, kernel, &recovered, infos, None)?
+            .run(options, shutdown)
+            .await
+    }
+
+    /// Live trading: signed orders to the CLOB. The caller has checked the three gates.
+    pub async fn run_live<S>(
+        self,
+        signer: OrderSigner<S>,
+        options: &EngineOptions,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<RunSummary>
+    where
+        S: polymarket_client_sdk_v2::auth::Signer + Send + Sync + 'static,
+    {
+        let started_ms = now_ms();
+        let (recovered, infos) = self.recover(Mode::Live, started_ms, None).await?;
+        let exec = &self.config.execution;
+        let mut live = LiveConfig::new(
+            self.config.polymarket.ws_url.clone(),
+            infos
+                .iter()
+                .map(|i| (i.session.token, i.token_rules()))
+                .collect(),
+        );
+        live.order_timeout = Duration::from_millis(exec.order_timeout_ms);
+        live.heartbeat_interval = Duration::from_millis(exec.heartbeat_interval_ms);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let venue = LiveVenue::start_recovered(
+            signer,
+            live,
+            tx,
+            Recovery {
+                orders: recovered.all_orders.clone(),
+                fills: recovered.fills.clone(),
+            },
+        )?;
+        let mut kernel = recovered.header.build_kernel(venue)?;
+        // A cancel that was requested before the restart may never have been sent: send it
+        // again (cancelling twice is harmless).
+        let pending_cancels: Vec<_> = kernel
+            .orders()
+            .values()
+            .filter(|o| o.state == polybot_engine::orders::OrderState::CancelPending)
+            .map(|o| o.request.client_id)
+            .collect();
+        for id in pending_cancels {
+            kernel.venue_mut().cancel(started_ms, id);
+        }
+        kernel.venue_mut().release();
+        Runner::new(self, kernel, &recovered, infos, Some(rx))?
+            .run(options, shutdown)
+            .await
+    }
+
+    async fn recover(
+        &self,
+        mode: Mode,
+        started_ms: i64,
+        sim: Option<SimSetup>,
+    ) -> Result<(Recovered, Vec<MarketInfo>)> {
+        recovery::check_mode(&self.store, mode).await?;
+        let bankroll = Usdc::parse_rounded(&format!("{:.6}", self.config.execution.bankroll_usdc))
+            .map_err(|e| RunError::Setup(format!("execution.bankroll_usdc: {e}")))?;
+        let accounts = [AccountId::new(MANUAL_ACCOUNT)];
+        // First pass without markets, to learn which tokens the state involves.
+        let probe = recovery::recover(
+            &self.store,
+            mode,
+            started_ms,
+            Vec::new(),
+            sim,
+            &accounts,
+            bankroll,
+        )
+        .await?;
+        let tokens = self.tokens_of(&probe).await?;
+        let mut infos = Vec::new();
+        for token in tokens {
+            match markets::fetch(&self.connector, token).await {
+                Ok(info) => infos.push(info),
+                Err(e) => {
+                    tracing::warn!(%token, error = %e, "cannot load the market rules; not following this token");
+                }
+            }
+        }
+        let mut recovered = probe;
+        recovered.header.markets = infos.iter().map(|i| i.session).collect();
+        Ok((recovered, infos))
+    }
+
+    /// Tokens the engine must follow: configured, held, ordered, worked by algos, or named by
+    /// a pending operator command.
+    async fn tokens_of(&self, recovered: &Recovered) -> Result<BTreeSet<TokenId>> {
+        let header = &recovered.header;
+        let mut tokens: BTreeSet<TokenId> = self
+            .config
+            .execution
+            .tokens
+            .iter()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        tokens.extend(header.orders.iter().map(|o| o.request.token_id));
+        tokens.extend(header.algos.iter().map(|a| a.token));
+        let ledger = header.ledger()?;
+        for (_, account) in ledger.accounts() {
+            tokens.extend(account.state().positions.keys().copied());
+        }
+        for command in self.store.pending_commands().await? {
+            if let Ok(request) = command.decode_payload::<OperatorRequest>()
+                && let polybot_engine::operator::OperatorCommand::Place(order) = request.command
+            {
+                tokens.insert(order.token);
+            }
+        }
+        Ok(tokens)
+    }
+}
+
+/// The running loop's state.
+struct Runner<V: Venue> {
+    engine: Engine,
+    kernel: Kernel<V>,
+    mode: Mode,
+    journal: JournalWriter,
+    journal_path: PathBuf,
+    events: u64,
+    decisions: u64,
+    fills: u64,
+    tokens: BTreeMap<TokenId, MarketInfo>,
+    stream: Option<MarketStream>,
+    market_rx: Option<broadcast::Receiver<MarketEvent>>,
+    reports: Option<mpsc::UnboundedReceiver<Event>>,
+    last_snapshot_ms: i64,
+    last_command_ms: i64,
+    /// Tokens whose book snapshot has arrived (and not been lost since).
+    ready: BTreeSet<TokenId>,
+}
+
+/// How long an operator command waits for its token's first book before it runs anyway.
+const BOOK_WAIT_MS: i64 = 10_000;
+
+impl<V: Venue + LiveRules> Runner<V> {
+    fn new(
+        engine: Engine,
+        kernel: Kernel<V>,
+        recovered: &Recovered,
+        infos: Vec<MarketInfo>,
+        reports: Option<mpsc::UnboundedReceiver<Event>>,
+    ) -> Result<Self> {
+        let header = &recovered.header;
+        let journal_path = engine
+            .config
+            .storage
+            .data_dir
+            .join("journal")
+            .join(format!("{}-{}.jsonl", header.started_ms, header.mode));
+        let mut journal = JournalWriter::open(&journal_path)?;
+        journal.session(header)?;
+        journal.flush()?;
+        let tokens = infos.into_iter().map(|i| (i.session.token, i)).collect();
+        tracing::info!(
+            mode = %header.mode,
+            journal = %journal_path.display(),
+            open_orders = header.orders.len(),
+            algos = header.algos.len(),
+            markets = header.markets.len(),
+            "engine started (state recovered from the store)"
+        );
+        Ok(Runner {
+            mode: header.mode,
+            engine,
+            kernel,
+            journal,
+            journal_path,
+            events: 0,
+            decisions: 0,
+            fills: 0,
+            tokens,
+            stream: None,
+            market_rx: None,
+            reports,
+            last_snapshot_ms: 0,
+            last_command_ms: now_ms(),
+            ready: BTreeSet::new(),
+        })
+    }
+
+    async fn run(
+        mut self,
+        options: &EngineOptions,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<RunSummary> {
+        self.restart_stream();
+        let exec = &self.engine.config.execution;
+        let mut tick = tokio::time::interval(Duration::from_millis(exec.tick_interval_ms));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let deadline = options.duration.map(|d| tokio::time::Instant::now() + d);
+        let sleep_until = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(shutdown);
+        tokio::pin!(sleep_until);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = &mut sleep_until => break,
+                market = recv_market(&mut self.market_rx) => self.on_market(market).await?,
+                Some(event) = recv_report(&mut self.reports) => self.process(event, None).await?,
+                _ = tick.tick() => {
+                    let now = now_ms();
+                    self.process(Event::Tick { ts: now }, None).await?;
+                    let idle = self.run_commands(now).await?;
+                    self.maybe_snapshot(now).await?;
+                    if idle && options.idle_exit.is_some_and(|d| now - self.last_command_ms >= i64::try_from(d.as_millis()).unwrap_or(i64::MAX)) {
+                        break;
+                    }
+                }
+            }
+        }
+        self.finish().await
+    }
+
+    /// One event, completely: journal, kernel, store, then the venue may send.
+    async fn process(&mut self, event: Event, command: Option<i64>) -> Result<()> {
+        self.journal.append(&event)?;
+        self.kernel.handle(&event);
+        self.events += 1;
+        let changes = self.kernel.take_changes();
+        let completed: Vec<(i64, bool, String)> = command
+            .map(|id| {
+                let ok = changes.decisions.iter().any(|d| {
+                    matches!(
+                        d,
+                        Decision::Placed { .. }
+                            | Decision::AlgoStarted { .. }
+                            | Decision::CancelSent { .. }
+                    )
+                });
+                let result = serde_json::to_string(&changes.decisions).unwrap_or_default();
+                (id, ok, result)
+            })
+            .into_iter()
+            .collect();
+        if !changes.is_empty() || !completed.is_empty() {
+            persist(&self.engine.store, &changes, &completed, event.ts()).await?;
+            self.journal.check(self.events, self.kernel.fingerprint())?;
+            self.journal.flush()?;
+            self.decisions += changes.decisions.len() as u64;
+            self.fills += changes.fills.len() as u64;
+            for decision in &changes.decisions {
+                log_decision(decision);
+            }
+        }
+        self.kernel.venue_mut().release();
+        self.kernel.prune_closed();
+        Ok(())
+    }
+
+    async fn on_market(&mut self, message: Option<Market>) -> Result<()> {
+        let now = now_ms();
+        match message {
+            None => Ok(()),
+            Some(Market::Lagged) => {
+                // Events were lost: skip what is left of the backlog (it is older than what
+                // the stream's books now hold) and take fresh snapshots instead.
+                if let Some(rx) = self.market_rx.as_mut() {
+                    while rx.try_recv().is_ok() {}
+                }
+                tracing::warn!("engine fell behind the market stream; resynchronising books");
+                let tokens: Vec<TokenId> = self.tokens.keys().copied().collect();
+                for token in tokens {
+                    let snapshot = self.stream.as_ref().and_then(|s| s.book(token));
+                    let (bids, asks) = match snapshot {
+                        Some((book, true)) => (book.bids().to_vec(), book.asks().to_vec()),
+                        _ => (Vec::new(), Vec::new()),
+                    };
+                    self.process(
+                        Event::Book {
+                            token,
+                            bids,
+                            asks,
+                            ts: now,
+                        },
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+            Some(Market::Event(MarketEvent::Resolved {
+                condition_id,
+                winning_token,
+            })) => self.on_resolved(condition_id, winning_token, now).await,
+            Some(Market::Event(event)) => match market_event(event, now) {
+                Some(event @ Event::Book { token, .. }) => {
+                    if matches!(&event, Event::Book { bids, asks, .. } if bids.is_empty() && asks.is_empty())
+                    {
+                        self.ready.remove(&token);
+                    } else {
+                        self.ready.insert(token);
+                    }
+                    self.process(event, None).await
+                }
+                Some(event) => self.process(event, None).await,
+                None => Ok(()),
+            },
+        }
+    }
+
+    async fn on_resolved(
+        &mut self,
+        condition: polybot_model::ConditionId,
+        winner: TokenId,
+        now: i64,
+    ) -> Result<()> {
+        let known = self
+            .tokens
+            .values()
+            .find(|m| m.condition == condition)
+            .map(|m| m.tokens.clone());
+        let tokens = match known {
+            Some(tokens) => tokens,
+            None => match markets::fetch(&self.engine.connector, winner).await {
+                Ok(info) => info.tokens,
+                Err(e) => {
+                    tracing::warn!(%condition, error = %e, "resolution of an unknown market; not applied");
+                    return Ok(());
+                }
+            },
+        };
+        let Some(index) = tokens.iter().position(|t| *t == winner) else {
+            tracing::warn!(%condition, "the winning token is not among the market's outcomes");
+            return Ok(());
+        };
+        self.process(
+            Event::Resolved {
+                condition,
+                tokens,
+                winner: index,
+                ts: now,
+            },
+            None,
+        )
+        .await?;
+        if self.mode == Mode::Paper {
+            // The simulated venue redeems at once.
+            self.process(Event::Redeemed { condition, ts: now }, None)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Runs the due operator commands; true when none is pending.
+    async fn run_commands(&mut self, now: i64) -> Result<bool> {
+        let pending = self.engine.store.pending_commands().await?;
+        let mut idle = true;
+        for command in pending.into_iter().filter(|c| c.kind == COMMAND_KIND) {
+            idle = false;
+            let request: OperatorRequest = match command.decode_payload() {
+                Ok(r) => r,
+                Err(e) => {
+                    self.engine
+                        .store
+                        .complete_command(command.id, false, &format!("invalid command: {e}"), now)
+                        .await?;
+                    continue;
+                }
+            };
+            if request.not_before_ms > now {
+                continue;
+            }
+            // Trade on a book the engine has seen: before the first snapshot, the simulated
+            // venue (and the funds check) would see an empty book.
+            if let polybot_engine::operator::OperatorCommand::Place(order) = &request.command
+                && self.tokens.contains_key(&order.token)
+                && !self.ready.contains(&order.token)
+                && now - command.created_ms.max(request.not_before_ms) < BOOK_WAIT_MS
+            {
+                continue;
+            }
+            if let polybot_engine::operator::OperatorCommand::Place(order) = &request.command
+                && !self.tokens.contains_key(&order.token)
+                && let Err(reason) = self.add_market(order.token, now).await
+            {
+                self.engine
+                    .store
+                    .complete_command(command.id, false, &reason, now)
+                    .await?;
+                continue;
+            }
+            self.last_command_ms = now;
+            self.process(
+                Event::Operator {
+                    command_id: command.id,
+                    account: request.account,
+                    command: request.command,
+                    ts: now,
+                },
+                Some(command.id),
+            )
+            .await?;
+        }
+        Ok(idle)
+    }
+
+    /// Starts following a new token mid-session (a journaled event, so replays see it).
+    async fn add_market(&mut self, token: TokenId, now: i64) -> std::result::Result<(), String> {
+        let info = markets::fetch(&self.engine.connector, token)
+            .await
+            .map_err(|e| format!("unknown_token: cannot load market rules for {token}: {e}"))?;
+        self.kernel.venue_mut().set_rules(&info);
+        let session = info.session;
+        self.tokens.insert(token, info);
+        self.process(
+            Event::Market {
+                market: session,
+                ts: now,
+            },
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        self.restart_stream();
+        Ok(())
+    }
+
+    fn restart_stream(&mut self) {
+        let tokens: Vec<_> = self
+            .tokens
+            .values()
+            .map(|m| (m.session.token, m.session.rules.tick))
+            .collect();
+        if tokens.is_empty() {
+            self.stream = None;
+            self.market_rx = None;
+            return;
+        }
+        let config = &self.engine.config;
+        let (stream, receiver) = MarketStream::start_subscribed(
+            &config.polymarket.ws_url,
+            &config.websocket,
+            &tokens,
+            Publish::Levels,
+        );
+        self.market_rx = Some(receiver);
+        self.stream = Some(stream);
+    }
+
+    async fn maybe_snapshot(&mut self, now: i64) -> Result<()> {
+        let every =
+            i64::try_from(self.engine.config.execution.snapshot_interval_secs).unwrap_or(60) * 1000;
+        if now - self.last_snapshot_ms < every {
+            return Ok(());
+        }
+        self.last_snapshot_ms = now;
+        let books = self.kernel.books();
+        let mark = |t: TokenId| mid_mark(books, t);
+        let ledger = self.kernel.ledger();
+        for (id, _) in ledger.accounts() {
+            if let Some(snapshot) = ledger.snapshot(id, now, mark) {
+                self.engine
+                    .store
+                    .insert_snapshot(Some(id), &snapshot)
+                    .await?;
+            }
+        }
+        self.engine
+            .store
+            .insert_snapshot(None, &ledger.total(now, mark))
+            .await?;
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<RunSummary> {
+        let now = now_ms();
+        self.last_snapshot_ms = 0;
+        self.maybe_snapshot(now).await?;
+        self.journal.flush()?;
+        let books = self.kernel.books();
+        let mark = |t: TokenId| mid_mark(books, t);
+        let equity = self
+            .kernel
+            .ledger()
+            .accounts()
+            .filter_map(|(id, _)| {
+                self.kernel
+                    .ledger()
+                    .snapshot(id, now, mark)
+                    .map(|s| (id.clone(), s.equity))
+            })
+            .collect();
+        Ok(RunSummary {
+            mode: self.mode,
+            events: self.events,
+            decisions: self.decisions,
+            fills: self.fills,
+            fingerprint: self.kernel.fingerprint(),
+            journal: self.journal_path,
+            equity,
+            stream: self.stream.as_ref().map(MarketStream::stats),
+        })
+    }
+}
+
+/// Lets the loop tell a live venue about a new token's signing rules without knowing which
+/// venue it drives.
+pub trait LiveRules {
+    fn set_rules(&mut self, _info: &MarketInfo) {}
+}
+
+impl LiveRules for polybot_engine::sim::SimVenue {}
+
+impl LiveRules for LiveVenue {
+    fn set_rules(&mut self, info: &MarketInfo) {
+        LiveVenue::set_rules(self, info.session.token, info.token_rules());
+    }
+}
+
+/// A token's mark: its book's mid, in micro-units.
+fn mid_mark(
+    books: &std::collections::HashMap<TokenId, polybot_model::OrderBook>,
+    token: TokenId,
+) -> Option<Probability> {
+    let book = books.get(&token)?;
+    let (bid, ask) = (book.best_bid()?, book.best_ask()?);
+    Probability::from_micros((bid.price.micros() + ask.price.micros()) / 2).ok()
+}
+
+enum Market {
+    Event(MarketEvent),
+    Lagged,
+}
+
+async fn recv_market(rx: &mut Option<broadcast::Receiver<MarketEvent>>) -> Option<Market> {
+    let Some(receiver) = rx.as_mut() else {
+        return std::future::pending().await;
+    };
+    match receiver.recv().await {
+        Ok(event) => Some(Market::Event(event)),
+        Err(broadcast::error::RecvError::Lagged(_)) => Some(Market::Lagged),
+        Err(broadcast::error::RecvError::Closed) => {
+            *rx = None;
+            None
+        }
+    }
+}
+
+async fn recv_report(rx: &mut Option<mpsc::UnboundedReceiver<Event>>) -> Option<Event> {
+    match rx.as_mut() {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The kernel's view of a market-stream event, stamped with the wall clock (the kernel's time
+/// must only move forward, and venue timestamps come from another clock).
+fn market_event(event: MarketEvent, now: i64) -> Option<Event> {
+    Some(match event {
+        MarketEvent::Book {
+            token_id,
+            bids,
+            asks,
+            ..
+        } => Event::Book {
+            token: token_id,
+            bids,
+            asks,
+            ts: now,
+        },
+        MarketEvent::Level {
+            token_id,
+            side,
+            level,
+            ..
+        } => Event::Level {
+            token: token_id,
+            side,
+            price: level.price,
+            size: level.size,
+            ts: now,
+        },
+        MarketEvent::Trade(trade) => Event::Trade {
+            token: trade.token_id,
+            price: trade.price,
+            size: trade.size,
+            side: trade.side,
+            ts: now,
+        },
+        MarketEvent::TickSize { token_id, new, .. } => Event::TickSize {
+            token: token_id,
+            tick: new,
+            ts: now,
+        },
+        // A book that cannot be trusted is, for trading, an empty one until its next snapshot.
+        MarketEvent::Desynced { token_id, .. } => Event::Book {
+            token: token_id,
+            bids: Vec::new(),
+            asks: Vec::new(),
+            ts: now,
+        },
+        MarketEvent::Top { .. } | MarketEvent::BestBidAsk { .. } | MarketEvent::Resolved { .. } => {
+            return None;
+        }
+    })
+}
+
+fn log_decision(decision: &Decision) {
+    match decision {
+        Decision::Placed { order, reason } => tracing::info!(
+            order = %order.client_id, account = %order.account, side = ?order.side,
+            price = %order.price, quantity = ?order.quantity, tif = ?order.time_in_force, reason,
+            "order placed"
+        ),
+        Decision::Filled {
+            client_id,
+            side,
+            price,
+            size,
+            fee,
+            ..
+        } => tracing::info!(
+            order = %client_id, side = ?side, %price, %size, %fee, "fill"
+        ),
+        Decision::Refused { account, code, .. } => {
+            tracing::warn!(%account, code, "order refused");
+        }
+        Decision::Rejected { client_id, reason } => {
+            tracing::warn!(order = %client_id, reason, "order rejected by the venue");
+        }
+        Decision::Anomaly { detail } => tracing::error!(detail, "anomaly"),
+        other => tracing::debug!(decision = ?other, "decision"),
+    }
+}
