@@ -1,7 +1,9 @@
 //! The `polybot` binary, as a user runs it, against the fake exchange on loopback.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
 
 use polybot_fakex::{FakexConfig, FakexHandle};
 use serde_json::Value;
@@ -28,29 +30,16 @@ async fn fakex(seed_dir: Option<std::path::PathBuf>) -> FakexHandle {
     polybot_fakex::start(config).await.expect("fakex starts")
 }
 
-/// Writes a config file pointing at `handle` with its state in `dir`.
 fn config_file(dir: &Path, handle: &FakexHandle) -> std::path::PathBuf {
-    let path = dir.join("polybot.toml");
-    let text = format!(
-        "[storage]\ndata_dir = {data:?}\n\n[polymarket]\nclob_url = {clob:?}\nws_url = {ws:?}\ngamma_url = {gamma:?}\ndata_url = {data_api:?}\n\n[http]\ntimeout_ms = 5000\n\n[websocket]\nstall_timeout_ms = 3000\n",
-        data = dir.join("data").display().to_string(),
-        clob = handle.clob_url(),
-        ws = handle.ws_url(),
-        gamma = handle.gamma_url(),
-        data_api = handle.data_url(),
-    );
-    std::fs::write(&path, text).unwrap();
-    path
+    support::config_file(
+        dir,
+        handle,
+        "[http]\ntimeout_ms = 5000\n\n[websocket]\nstall_timeout_ms = 3000\n",
+    )
 }
 
 async fn polybot(config: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_polybot"));
-    command
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("POLYBOT_CONFIG")
-        .env("POLYBOT_LOG", "warn");
+    let mut command = support::polybot_command(config, args);
     tokio::task::spawn_blocking(move || command.output().expect("polybot runs"))
         .await
         .unwrap()

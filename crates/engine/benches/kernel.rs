@@ -160,9 +160,9 @@ fn bench(c: &mut Criterion) {
         probe.handle(e);
     }
     println!(
-        "kernel workload: {} events, {} decisions, {} orders",
+        "kernel workload: {} events, fingerprint {} (hash/decisions), {} orders",
         events.len(),
-        probe.fingerprint().decisions,
+        probe.fingerprint(),
         probe.orders().len()
     );
     let mut group = c.benchmark_group("kernel");

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod event;
+pub mod fasthash;
 pub mod fingerprint;
 pub mod journal;
 pub mod kernel;

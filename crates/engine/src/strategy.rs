@@ -22,13 +22,15 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    /// This account's open orders.
+    /// This account's open orders, in client id order.
     pub fn open_orders<'s>(
         &'s self,
         account: &'s AccountId,
     ) -> impl Iterator<Item = &'s TrackedOrder> + 's {
-        self.orders
-            .values()
+        // `open` holds exactly the open orders' ids: no walk through finished orders.
+        self.open
+            .iter()
+            .filter_map(|id| self.orders.get(id))
             .filter(move |o| &o.request.account == account && o.state.is_open())
     }
 }

@@ -376,6 +376,7 @@ async fn unknown_tokens_and_bad_orders_are_rejected_locally() {
         TimeInForce::Fok,
     );
     usdc_sell.quantity = Quantity::Usdc(polybot_model::Usdc::dollars(5));
+    let refreshes = h.fx.exchange().stats().balance_updates;
     h.venue.submit(0, &usdc_sell);
     h.venue.release();
     h.expect("rejected", |r| {
@@ -388,4 +389,9 @@ async fn unknown_tokens_and_bad_orders_are_rejected_locally() {
         )
     })
     .await;
+    assert_eq!(
+        h.fx.exchange().stats().balance_updates,
+        refreshes + 1,
+        "a SELL refreshes the venue's balance and allowance first"
+    );
 }

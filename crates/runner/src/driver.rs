@@ -236,6 +236,9 @@ struct Runner<V: Venue> {
     ready: BTreeSet<TokenId>,
 }
 
+/// How long a stopping engine waits for orders in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long an operator command waits for its token's first book before it runs anyway.
 const BOOK_WAIT_MS: i64 = 10_000;
 
@@ -320,7 +323,40 @@ impl<V: Venue + LiveRules> Runner<V> {
                 }
             }
         }
+        self.drain().await?;
         self.finish().await
+    }
+
+    /// On the way out, orders still in flight (sent but not answered, or marketable ones not
+    /// yet closed) get a few seconds to settle, so the store ends as the venue stands. No new
+    /// commands or ticks are handled meanwhile; what does not settle is reconciled at the next
+    /// start.
+    async fn drain(&mut self) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+        while self.in_flight() {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => {
+                    tracing::warn!("stopping with orders still in flight; the next start reconciles them");
+                    break;
+                }
+                market = recv_market(&mut self.market_rx) => self.on_market(market).await?,
+                Some(event) = recv_report(&mut self.reports) => self.process(event, None).await?,
+                () = tokio::time::sleep(Duration::from_millis(50)) => {
+                    self.process(Event::Tick { ts: now_ms() }, None).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Orders whose outcome is not settled yet: sent and unanswered, or marketable and open.
+    fn in_flight(&self) -> bool {
+        self.kernel.orders().values().any(|o| {
+            matches!(
+                o.state,
+                polybot_engine::orders::OrderState::Submitted { .. }
+            ) || (o.state.is_open() && !o.request.time_in_force.rests())
+        })
     }
 
     /// One event, completely: journal, kernel, store, then the venue may send.
@@ -472,15 +508,6 @@ impl<V: Venue + LiveRules> Runner<V> {
             if request.not_before_ms > now {
                 continue;
             }
-            // Trade on a book the engine has seen: before the first snapshot, the simulated
-            // venue (and the funds check) would see an empty book.
-            if let polybot_engine::operator::OperatorCommand::Place(order) = &request.command
-                && self.tokens.contains_key(&order.token)
-                && !self.ready.contains(&order.token)
-                && now - command.created_ms.max(request.not_before_ms) < BOOK_WAIT_MS
-            {
-                continue;
-            }
             if let polybot_engine::operator::OperatorCommand::Place(order) = &request.command
                 && !self.tokens.contains_key(&order.token)
                 && let Err(reason) = self.add_market(order.token, now).await
@@ -489,6 +516,15 @@ impl<V: Venue + LiveRules> Runner<V> {
                     .store
                     .complete_command(command.id, false, &reason, now)
                     .await?;
+                continue;
+            }
+            // Trade on a book the engine has seen: before the first snapshot, the simulated
+            // venue (and the funds check) would see an empty book. This includes a token just
+            // added above, whose subscription has only started.
+            if let polybot_engine::operator::OperatorCommand::Place(order) = &request.command
+                && !self.ready.contains(&order.token)
+                && now - command.created_ms.max(request.not_before_ms) < BOOK_WAIT_MS
+            {
                 continue;
             }
             self.last_command_ms = now;

@@ -10,6 +10,9 @@ use crate::{Result, RunError};
 
 pub const LOCK_FILE: &str = "engine.lock";
 
+/// Extra attempts (10 ms apart) at a busy lock before another engine is assumed to hold it.
+const PROBE_RETRIES: u32 = 20;
+
 #[derive(Debug)]
 pub struct EngineLock {
     _file: File,
@@ -17,8 +20,20 @@ pub struct EngineLock {
 }
 
 impl EngineLock {
-    /// Takes the lock of `data_dir`; `Ok(None)` when another engine holds it.
+    /// Takes the lock of `data_dir`; `Ok(None)` when another engine holds it. A probe by
+    /// [`EngineLock::is_held`] holds the lock for an instant, so a busy lock is tried a few
+    /// more times before the answer is "held".
     pub fn try_acquire(data_dir: &Path) -> Result<Option<EngineLock>> {
+        for _ in 0..PROBE_RETRIES {
+            if let Some(lock) = Self::try_acquire_once(data_dir)? {
+                return Ok(Some(lock));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        Self::try_acquire_once(data_dir)
+    }
+
+    fn try_acquire_once(data_dir: &Path) -> Result<Option<EngineLock>> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| RunError::Lock(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(LOCK_FILE);
@@ -42,9 +57,28 @@ impl EngineLock {
         }
     }
 
-    /// Whether an engine is running on `data_dir` right now.
+    /// Whether an engine is running on `data_dir` right now. Probes with a shared lock and
+    /// writes nothing, so the lock file keeps the running engine's pid.
     pub fn is_held(data_dir: &Path) -> Result<bool> {
-        Ok(Self::try_acquire(data_dir)?.is_none())
+        let path = data_dir.join(LOCK_FILE);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => {
+                return Err(RunError::Lock(format!(
+                    "cannot open {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        match file.try_lock_shared() {
+            Ok(()) => Ok(false),
+            Err(TryLockError::WouldBlock) => Ok(true),
+            Err(TryLockError::Error(e)) => Err(RunError::Lock(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            ))),
+        }
     }
 
     #[must_use]

@@ -89,11 +89,13 @@ impl<V: Venue> Kernel<V> {
         self.ledger = restored.ledger;
         self.orders.clear();
         self.open.clear();
+        self.open_index.clear();
         for order in restored.orders {
             let id = order.request.client_id;
             if order.state.is_open() {
                 self.open.insert(id);
             }
+            self.open_index.add(&order);
             self.next_id = self.next_id.max(id.0 + 1);
             self.orders.insert(id, order);
         }

@@ -2,7 +2,7 @@
 //! the account's funds, and execution algorithms (TWAP, iceberg) send their children through the
 //! same path.
 
-use polybot_model::{Price, Side, TokenId, Usdc};
+use polybot_model::{Price, Side, TokenId};
 
 use super::Kernel;
 use super::algo::{AlgoState, RunningAlgo};
@@ -10,7 +10,8 @@ use super::decision::Decision;
 use crate::ledger::AccountId;
 use crate::orders::algos::{AlgoSpec, Iceberg, Twap};
 use crate::orders::{
-    ClientOrderId, OrderEvent, OrderRequest, Quantity, TimeInForce, TrackedOrder, crosses, validate,
+    ClientOrderId, OrderEvent, OrderRequest, OrderState, Quantity, TimeInForce, TrackedOrder,
+    crosses, validate,
 };
 use crate::strategy::Intent;
 use crate::venue::Venue;
@@ -105,12 +106,7 @@ impl<V: Venue> Kernel<V> {
                     for id in algos {
                         self.cancel(account, id);
                     }
-                    let ids: Vec<_> = self
-                        .open_orders(account)
-                        .filter(|o| token.is_none_or(|t| t == o.request.token_id))
-                        .map(|o| o.request.client_id)
-                        .collect();
-                    for id in ids {
+                    for id in self.open_index.ids(account, token) {
                         self.cancel(account, id);
                     }
                 }
@@ -142,6 +138,7 @@ impl<V: Venue> Kernel<V> {
         let id = order.client_id;
         let mut tracked = TrackedOrder::new(order.clone());
         let _ = tracked.apply(OrderEvent::Sent);
+        self.open_index.add(&tracked);
         self.orders.insert(id, tracked);
         self.open.insert(id);
         self.changes.orders.insert(id);
@@ -176,10 +173,27 @@ impl<V: Venue> Kernel<V> {
             });
             return;
         };
-        if order.apply(OrderEvent::CancelRequested).is_ok() {
-            self.changes.orders.insert(client_id);
-            self.venue.cancel(self.now_ms, client_id);
-            self.decide(Decision::CancelSent { client_id });
+        match order.state {
+            // Not at the venue yet: cancelled as soon as the venue acknowledges it (dropping the
+            // request would leave the order resting after a cancel or cancel-all).
+            OrderState::Pending | OrderState::Submitted { .. } => {
+                self.cancel_on_ack.insert(client_id);
+            }
+            OrderState::Live => {
+                let _ = order.apply(OrderEvent::CancelRequested);
+                self.changes.orders.insert(client_id);
+                self.venue.cancel(self.now_ms, client_id);
+                self.decide(Decision::CancelSent { client_id });
+            }
+            // Already being cancelled.
+            OrderState::CancelPending => {}
+            OrderState::Filled
+            | OrderState::Cancelled
+            | OrderState::Expired
+            | OrderState::Rejected { .. } => self.decide(Decision::CancelRefused {
+                client_id,
+                code: "not_open".to_owned(),
+            }),
         }
     }
 
@@ -198,24 +212,18 @@ impl<V: Venue> Kernel<V> {
             .account(&order.account)
             .ok_or("unknown_account")?
             .state();
-        let open = self
-            .open_orders(&order.account)
-            .filter(|o| o.request.side == order.side);
+        let committed = self.open_index.committed(&order.account);
         match order.side {
             Side::Buy => {
-                let committed: i64 = open.map(|o| remaining_notional(o).micros()).sum();
+                let committed = committed.buy_micros;
                 let needed = i64::try_from(amounts.maker).unwrap_or(i64::MAX) + committed;
                 (needed <= state.cash.micros())
                     .then_some(())
                     .ok_or("insufficient_cash")
             }
             Side::Sell => {
-                let committed: u64 = open
-                    .map(|o| {
-                        o.size()
-                            .map_or(0, |s| s.micros().saturating_sub(o.filled.micros()))
-                    })
-                    .sum();
+                // Every token's SELLs count against this token's position, as they always have.
+                let committed = committed.sell_micros;
                 let held = state
                     .positions
                     .get(&order.token_id)
@@ -225,15 +233,5 @@ impl<V: Venue> Kernel<V> {
                     .ok_or("insufficient_position")
             }
         }
-    }
-}
-
-/// USDC an open BUY can still spend.
-fn remaining_notional(order: &TrackedOrder) -> Usdc {
-    match order.request.quantity {
-        Quantity::Shares(size) => size
-            .saturating_sub(order.filled)
-            .notional(order.request.price),
-        Quantity::Usdc(usdc) => usdc.saturating_sub(order.filled.notional(order.request.price)),
     }
 }

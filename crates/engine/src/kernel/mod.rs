@@ -11,15 +11,19 @@ mod algo;
 mod changes;
 mod decision;
 mod execute;
+mod open;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use open::OpenIndex;
 
 use polybot_model::{OrderBook, TokenId, Usdc};
 
 use crate::event::Event;
+use crate::fasthash::TokenMap;
 use crate::fingerprint::Fingerprint;
 use crate::ledger::{AccountId, Fill, Ledger, LedgerError, Resolution, TradeId};
-use crate::orders::{ClientOrderId, MarketRules, OrderEvent, TrackedOrder};
+use crate::orders::{ClientOrderId, MarketRules, OrderEvent, OrderState, TrackedOrder};
 use crate::sim::{CloseReason, VenueReport};
 use crate::strategy::{Intent, Strategy, View};
 use crate::venue::Venue;
@@ -34,17 +38,23 @@ pub struct Kernel<V: Venue> {
     venue: V,
     now_ms: i64,
     books: HashMap<TokenId, OrderBook>,
-    rules: HashMap<TokenId, MarketRules>,
+    rules: TokenMap<MarketRules>,
     ledger: Ledger,
     orders: BTreeMap<ClientOrderId, TrackedOrder>,
     /// Ids of the orders that may still trade: what funds checks and cancel-all look at, so
     /// their cost does not grow with the history of finished orders.
     open: BTreeSet<ClientOrderId>,
+    /// The open orders per account (and token) and what they commit, for funds checks and
+    /// cancel-all: their cost does not grow with the number of markets quoted either.
+    open_index: OpenIndex,
     /// Orders handed to the driver by `prune_closed`: a venue may still confirm their end
     /// (a FOK/FAK's `Closed` after its last fill), which is then no surprise.
     pruned: std::collections::HashSet<ClientOrderId>,
     /// Execution algorithms being worked, by their id.
     algos: BTreeMap<ClientOrderId, RunningAlgo>,
+    /// Orders asked to be cancelled before the venue acknowledged them: the cancel is sent
+    /// when the acknowledgement arrives.
+    cancel_on_ack: BTreeSet<ClientOrderId>,
     strategies: Vec<Box<dyn Strategy>>,
     next_id: u64,
     /// What changed since the driver last took it (to persist).
@@ -61,12 +71,14 @@ impl<V: Venue> Kernel<V> {
             venue,
             now_ms: 0,
             books: HashMap::new(),
-            rules: HashMap::new(),
+            rules: TokenMap::default(),
             ledger: Ledger::new(),
             orders: BTreeMap::new(),
             open: BTreeSet::new(),
+            open_index: OpenIndex::default(),
             pruned: std::collections::HashSet::new(),
             algos: BTreeMap::new(),
+            cancel_on_ack: BTreeSet::new(),
             strategies: Vec::new(),
             next_id: 1,
             changes: Pending::default(),
@@ -147,17 +159,6 @@ impl<V: Venue> Kernel<V> {
             .iter()
             .filter_map(|id| self.orders.remove(id))
             .collect()
-    }
-
-    /// This account's orders that may still trade.
-    fn open_orders<'a>(
-        &'a self,
-        account: &'a AccountId,
-    ) -> impl Iterator<Item = &'a TrackedOrder> + 'a {
-        self.open
-            .iter()
-            .filter_map(|id| self.orders.get(id))
-            .filter(move |o| &o.request.account == account)
     }
 
     /// Decisions since the last call (for the decision log).
@@ -362,11 +363,23 @@ impl<V: Venue> Kernel<V> {
             return None;
         };
         let account = order.request.account.clone();
+        self.open_index.remove(order);
         let result = order.apply(event);
+        self.open_index.add(order);
         self.changes.orders.insert(client_id);
         if !order.state.is_open() {
             self.open.remove(&client_id);
         }
+        // A cancel asked for before the venue had the order goes out once it is live there; an
+        // order that ended before that needs none.
+        let deferred_cancel = match order.state {
+            OrderState::Pending | OrderState::Submitted { .. } => false,
+            OrderState::Live => self.cancel_on_ack.remove(&client_id),
+            _ => {
+                self.cancel_on_ack.remove(&client_id);
+                false
+            }
+        };
         if let Err(e) = result {
             self.decide(Decision::Anomaly {
                 detail: format!("{client_id}: {e}"),
@@ -408,6 +421,9 @@ impl<V: Venue> Kernel<V> {
                 size: *size,
                 fee: *fee,
             });
+        }
+        if deferred_cancel {
+            self.cancel(&account, client_id);
         }
         Some(account)
     }

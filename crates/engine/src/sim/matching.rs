@@ -138,7 +138,7 @@ pub(super) fn execute(
                 .books
                 .get(&order.token_id)
                 .map_or(Size::ZERO, |b| b.depth_at(own_side, order.price));
-            venue.resting.insert(
+            venue.insert_resting(
                 id,
                 Resting {
                     request: order,
@@ -208,13 +208,8 @@ pub(super) fn trade_through_resting(
     out: &mut Vec<VenueReport>,
 ) {
     let mut budget = size;
-    let ids: Vec<_> = venue
-        .resting
-        .iter()
-        .filter(|(_, r)| r.request.token_id == token)
-        .map(|(id, _)| *id)
-        .collect();
-    for id in ids {
+    // In client id order, as resting orders have always been visited.
+    for id in venue.resting_on(token) {
         if budget.is_zero() {
             break;
         }
@@ -255,7 +250,7 @@ pub(super) fn trade_through_resting(
             timestamp_ms: now_ms,
         });
         if done {
-            venue.resting.remove(&id);
+            venue.remove_resting(id);
             out.push(VenueReport::Closed {
                 client_id: id,
                 reason: CloseReason::Filled,

@@ -15,13 +15,16 @@
 
 mod matching;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use polybot_model::{BookSide, Level, OrderBook, Price, Side, Size, TokenId, Usdc};
 use serde::{Deserialize, Serialize};
 
+use crate::fasthash::TokenMap;
 use crate::ledger::FillStatus;
-use crate::orders::{ClientOrderId, MarketRules, OrderRequest, VenueOrderId, crosses, validate};
+use crate::orders::{
+    ClientOrderId, MarketRules, OrderRequest, TimeInForce, VenueOrderId, crosses, validate,
+};
 
 /// Who provided liquidity in a fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,10 +122,15 @@ struct Resting {
 
 pub struct SimVenue {
     config: SimConfig,
-    markets: HashMap<TokenId, SimMarket>,
-    books: HashMap<TokenId, OrderBook>,
+    markets: TokenMap<SimMarket>,
+    books: TokenMap<OrderBook>,
     pending: VecDeque<(i64, Action)>,
     resting: BTreeMap<ClientOrderId, Resting>,
+    /// The resting orders of each token (no entry when none rests), so market data for a token
+    /// touches only its own orders.
+    resting_by_token: TokenMap<BTreeSet<ClientOrderId>>,
+    /// Resting GTD orders by expiry (ms), so time passing touches only the orders due.
+    expiries: BTreeSet<(i64, ClientOrderId)>,
     /// Distinguishes this session's trade ids from an earlier session's (after a restart the
     /// counter starts again, and the ledger keys fills by trade id).
     trade_prefix: u64,
@@ -134,10 +142,12 @@ impl SimVenue {
     pub fn new(config: SimConfig) -> Self {
         SimVenue {
             config,
-            markets: HashMap::new(),
-            books: HashMap::new(),
+            markets: TokenMap::default(),
+            books: TokenMap::default(),
             pending: VecDeque::new(),
             resting: BTreeMap::new(),
+            resting_by_token: TokenMap::default(),
+            expiries: BTreeSet::new(),
             trade_prefix: 0,
             next_trade: 1,
         }
@@ -163,7 +173,7 @@ impl SimVenue {
             let remaining = order.size().map(|s| s.saturating_sub(order.filled));
             match (rests, remaining) {
                 (true, Some(remaining)) if !remaining.is_zero() => {
-                    self.resting.insert(
+                    self.insert_resting(
                         id,
                         Resting {
                             request: order.request.clone(),
@@ -228,7 +238,7 @@ impl SimVenue {
                 Action::Submit(order) => self.accept(due, order, out),
                 Action::Report(report) => out.push(report),
                 Action::Cancel(id) => {
-                    if self.resting.remove(&id).is_some() {
+                    if self.remove_resting(id).is_some() {
                         out.push(VenueReport::Closed {
                             client_id: id,
                             reason: CloseReason::Cancelled,
@@ -237,14 +247,23 @@ impl SimVenue {
                 }
             }
         }
-        let expired: Vec<ClientOrderId> = self
-            .resting
+        if self
+            .expiries
+            .first()
+            .is_none_or(|&(expires_ms, _)| expires_ms > now_ms)
+        {
+            return;
+        }
+        let mut expired: Vec<ClientOrderId> = self
+            .expiries
             .iter()
-            .filter(|(_, r)| matches!(r.request.time_in_force, crate::orders::TimeInForce::Gtd { expires_at_secs } if expires_at_secs * 1000 <= now_ms))
-            .map(|(id, _)| *id)
+            .take_while(|&&(expires_ms, _)| expires_ms <= now_ms)
+            .map(|&(_, id)| id)
             .collect();
+        // Reported in order of client id, like every report about several resting orders.
+        expired.sort_unstable();
         for id in expired {
-            self.resting.remove(&id);
+            self.remove_resting(id);
             out.push(VenueReport::Closed {
                 client_id: id,
                 reason: CloseReason::Expired,
@@ -322,20 +341,80 @@ impl SimVenue {
 
     /// Queue ahead can never exceed what rests at the price: cancellations ahead of us shrink it.
     fn clip_queues(&mut self, token: TokenId) {
+        let Some(ids) = self.resting_by_token.get(&token) else {
+            return;
+        };
         let Some(book) = self.books.get(&token) else {
             return;
         };
-        for r in self
-            .resting
-            .values_mut()
-            .filter(|r| r.request.token_id == token)
-        {
+        for id in ids {
+            let Some(r) = self.resting.get_mut(id) else {
+                continue;
+            };
             let side = match r.request.side {
                 Side::Buy => BookSide::Bid,
                 Side::Sell => BookSide::Ask,
             };
             r.queue_ahead = r.queue_ahead.min(book.depth_at(side, r.request.price));
         }
+    }
+
+    /// Puts an order on the simulated book (replacing one with the same id), with its indexes.
+    fn insert_resting(&mut self, id: ClientOrderId, resting: Resting) {
+        self.remove_resting(id);
+        self.resting_by_token
+            .entry(resting.request.token_id)
+            .or_default()
+            .insert(id);
+        if let Some(expires_ms) = expiry_ms(&resting.request) {
+            self.expiries.insert((expires_ms, id));
+        }
+        self.resting.insert(id, resting);
+    }
+
+    /// Takes an order off the simulated book, with its indexes.
+    fn remove_resting(&mut self, id: ClientOrderId) -> Option<Resting> {
+        let resting = self.resting.remove(&id)?;
+        let token = resting.request.token_id;
+        if let Some(ids) = self.resting_by_token.get_mut(&token) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.resting_by_token.remove(&token);
+            }
+        }
+        if let Some(expires_ms) = expiry_ms(&resting.request) {
+            self.expiries.remove(&(expires_ms, id));
+        }
+        Some(resting)
+    }
+
+    /// The ids of the orders resting on `token`, in client id order.
+    fn resting_on(&self, token: TokenId) -> Vec<ClientOrderId> {
+        self.resting_by_token
+            .get(&token)
+            .map(|ids| ids.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Asserts that the indexes hold exactly the resting orders (for tests).
+    #[cfg(test)]
+    pub(crate) fn check_indexes(&self) {
+        let mut by_token: BTreeMap<TokenId, Vec<ClientOrderId>> = BTreeMap::new();
+        for (id, r) in &self.resting {
+            by_token.entry(r.request.token_id).or_default().push(*id);
+        }
+        let indexed: BTreeMap<TokenId, Vec<ClientOrderId>> = self
+            .resting_by_token
+            .iter()
+            .map(|(t, ids)| (*t, ids.iter().copied().collect()))
+            .collect();
+        assert_eq!(indexed, by_token);
+        let expiries: BTreeSet<(i64, ClientOrderId)> = self
+            .resting
+            .iter()
+            .filter_map(|(id, r)| expiry_ms(&r.request).map(|e| (e, *id)))
+            .collect();
+        assert_eq!(self.expiries, expiries);
     }
 
     fn trade_id(&mut self) -> String {
@@ -346,6 +425,14 @@ impl SimVenue {
         };
         self.next_trade += 1;
         id
+    }
+}
+
+/// When a GTD order expires, in ms (it expires once the clock reaches it).
+fn expiry_ms(order: &OrderRequest) -> Option<i64> {
+    match order.time_in_force {
+        TimeInForce::Gtd { expires_at_secs } => Some(expires_at_secs.saturating_mul(1000)),
+        TimeInForce::Gtc | TimeInForce::Fok | TimeInForce::Fak => None,
     }
 }
 

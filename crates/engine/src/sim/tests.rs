@@ -246,3 +246,77 @@ fn rules_post_only_cancel_and_expiry() {
     v.advance(T + 120_000, &mut out);
     assert_eq!(closed(&out), Some(CloseReason::Expired));
 }
+
+/// Expiries and fills of several resting orders are reported in client id order (whatever the
+/// expiry times or prices), and only the event's token's orders are touched.
+#[test]
+fn reports_about_several_resting_orders_come_in_client_id_order() {
+    let other = TokenId(U256::from(43u8));
+    let mut v = venue();
+    v.add_market(
+        other,
+        SimMarket {
+            rules: MarketRules::polymarket(TickSize::Hundredth),
+            taker_fee_bps: 400,
+        },
+    );
+    let gtd = |secs| TimeInForce::Gtd {
+        expires_at_secs: T / 1000 + secs,
+    };
+    let on_other = |mut o: OrderRequest| {
+        o.token_id = other;
+        o
+    };
+    run(&mut v, order(1, Side::Buy, "0.47", shares("10"), gtd(300)));
+    run(&mut v, order(2, Side::Buy, "0.49", shares("10"), gtd(200)));
+    run(
+        &mut v,
+        on_other(order(3, Side::Buy, "0.48", shares("10"), gtd(200))),
+    );
+    run(&mut v, order(4, Side::Buy, "0.46", shares("10"), gtd(400)));
+    let mut out = Vec::new();
+    v.advance(T + 199_999, &mut out);
+    assert!(out.is_empty());
+    v.advance(T + 300_000, &mut out);
+    let expired: Vec<_> = out
+        .iter()
+        .map(|r| match r {
+            VenueReport::Closed {
+                client_id,
+                reason: CloseReason::Expired,
+            } => client_id.0,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(expired, [1, 2, 3]);
+    assert_eq!(
+        v.resting().map(|(id, _)| id.0).collect::<Vec<_>>(),
+        [4],
+        "order 4 expires later"
+    );
+
+    run(
+        &mut v,
+        order(5, Side::Buy, "0.47", shares("10"), TimeInForce::Gtc),
+    );
+    run(
+        &mut v,
+        order(6, Side::Buy, "0.49", shares("10"), TimeInForce::Gtc),
+    );
+    run(
+        &mut v,
+        on_other(order(7, Side::Buy, "0.48", shares("10"), TimeInForce::Gtc)),
+    );
+    let mut out = Vec::new();
+    v.on_trade(T + 300_100, token(), px("0.45"), sz("1000"), &mut out);
+    let filled: Vec<_> = out
+        .iter()
+        .filter_map(|r| match r {
+            VenueReport::Fill { client_id, .. } => Some(client_id.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(filled, [4, 5, 6]);
+    assert_eq!(v.resting().map(|(id, _)| id.0).collect::<Vec<_>>(), [7]);
+    v.check_indexes();
+}

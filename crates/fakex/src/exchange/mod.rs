@@ -35,11 +35,14 @@ pub struct ExchangeStats {
     pub ws_connections_accepted: u64,
     pub events_simulated: u64,
     pub trades_simulated: u64,
+    /// `GET /balance-allowance/update` calls (a client refreshing the venue's cached balance).
+    pub balance_updates: u64,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub http_requests: AtomicU64,
+    pub balance_updates: AtomicU64,
     pub ws_messages_sent: AtomicU64,
     pub ws_connections_accepted: AtomicU64,
     pub events_simulated: AtomicU64,
@@ -272,6 +275,7 @@ impl Exchange {
         let c = &self.counters;
         ExchangeStats {
             http_requests: c.http_requests.load(Ordering::Relaxed),
+            balance_updates: c.balance_updates.load(Ordering::Relaxed),
             ws_messages_sent: c.ws_messages_sent.load(Ordering::Relaxed),
             ws_connections_accepted: c.ws_connections_accepted.load(Ordering::Relaxed),
             events_simulated: c.events_simulated.load(Ordering::Relaxed),

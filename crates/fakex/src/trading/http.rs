@@ -39,7 +39,7 @@ pub(crate) fn routes() -> Router<Arc<Exchange>> {
         .route("/data/order/{id}", get(open_order))
         .route("/data/trades", get(trades))
         .route("/balance-allowance", get(balance))
-        .route("/balance-allowance/update", get(balance))
+        .route("/balance-allowance/update", get(balance_update))
         .route("/v1/heartbeats", post(heartbeat))
         .route("/heartbeats", post(heartbeat))
 }
@@ -350,6 +350,16 @@ async fn trades(
         .map(|t| wire::trade(&st, t))
         .collect();
     page(&q, items)
+}
+
+/// Like the venue: re-reads the balance (here always current) and answers with an empty body.
+async fn balance_update(State(ex): Ex, _auth: Authed) -> HttpResult {
+    ex.counters
+        .balance_updates
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(axum::response::IntoResponse::into_response(
+        axum::http::StatusCode::OK,
+    ))
 }
 
 async fn balance(

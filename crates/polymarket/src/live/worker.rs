@@ -17,8 +17,9 @@ use polybot_model::amounts::taker_fee;
 use polybot_model::{Price, Side, Size, Usdc};
 use polymarket_client_sdk_v2::auth::state::Authenticated;
 use polymarket_client_sdk_v2::auth::{Normal, Signer, Uuid};
-use polymarket_client_sdk_v2::clob::types::SignedOrder;
+use polymarket_client_sdk_v2::clob::types::request::BalanceAllowanceRequest;
 use polymarket_client_sdk_v2::clob::types::response::PostOrderResponse;
+use polymarket_client_sdk_v2::clob::types::{AssetType, SignedOrder};
 use polymarket_client_sdk_v2::clob::ws::types::response::OrderMessageType;
 use polymarket_client_sdk_v2::clob::ws::{ChannelType, OrderMessage, WsMessage};
 use polymarket_client_sdk_v2::ws::connection::ConnectionState;
@@ -257,6 +258,9 @@ impl<S: Signer + Send + Sync + 'static> Worker<S> {
                 done: false,
             },
         );
+        if order.side == Side::Sell {
+            self.refresh_balance(&order).await;
+        }
         let signed = match self.sign(&order).await {
             Ok(signed) => signed,
             Err(reason) => return self.reject(client_id, reason),
@@ -294,6 +298,26 @@ impl<S: Signer + Send + Sync + 'static> Worker<S> {
             Signable::Market(s) => self.signer.sign_market(&s).await,
         };
         signed.map_err(|e| format!("signing: {e}"))
+    }
+
+    /// Asks the venue to re-read our token balance and allowance before a SELL: shares bought
+    /// moments ago may not be in its cached balance yet, and it would refuse the sell. A failure
+    /// is only logged — the venue's answer to the order is what counts.
+    async fn refresh_balance(&self, order: &OrderRequest) {
+        let request = BalanceAllowanceRequest::builder()
+            .asset_type(AssetType::Conditional)
+            .token_id(order.token_id.0)
+            .build();
+        let call = self.signer.client().update_balance_allowance(request);
+        match timeout(self.config.query_timeout, call).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(client_id = %order.client_id, error = %e, "live venue: balance refresh failed")
+            }
+            Err(_) => {
+                tracing::warn!(client_id = %order.client_id, "live venue: balance refresh timed out")
+            }
+        }
     }
 
     fn accepted(&mut self, client_id: ClientOrderId, reply: &PostOrderResponse) {
