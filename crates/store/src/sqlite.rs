@@ -124,12 +124,32 @@ pub(crate) async fn open_memory() -> Result<SqlitePool> {
     migrate(pool).await
 }
 
+/// How often a migration that lost a race with another process is retried.
+const MIGRATE_ATTEMPTS: u32 = 40;
+const MIGRATE_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Runs the pending migrations. SQLite has no migration lock: two processes opening a new
+/// database together (the engine and `polybot orders`, say) both see a migration as pending and
+/// the loser fails with "table already exists". Each migration is one transaction, so the loser
+/// simply re-reads what was applied and carries on.
 async fn migrate(pool: SqlitePool) -> Result<SqlitePool> {
-    if let Err(e) = MIGRATOR.run(&pool).await {
-        pool.close().await;
-        return Err(e.into());
+    let mut attempt = 1;
+    loop {
+        match MIGRATOR.run(&pool).await {
+            Ok(()) => return Ok(pool),
+            Err(
+                sqlx::migrate::MigrateError::Execute(_)
+                | sqlx::migrate::MigrateError::ExecuteMigration(..),
+            ) if attempt < MIGRATE_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(MIGRATE_RETRY_DELAY).await;
+            }
+            Err(e) => {
+                pool.close().await;
+                return Err(e.into());
+            }
+        }
     }
-    Ok(pool)
 }
 
 #[cfg(test)]

@@ -29,6 +29,27 @@ async fn open_creates_the_file_in_wal_mode() {
     store.close().await;
 }
 
+/// Opening the same new database from several processes at once (the engine starting while
+/// `polybot orders` runs) must not fail on a migration another opener applied first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_opens_all_succeed() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("race-{round}.db"));
+        let opens: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { Store::open_sqlite(&path).await })
+            })
+            .collect();
+        for open in opens {
+            let store = open.await.unwrap().expect("every concurrent open succeeds");
+            assert_eq!(store.schema_version().await.unwrap(), 3);
+            store.close().await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn migrations_are_idempotent() {
     let (_dir, path, store) = temp_store().await;
