@@ -1,11 +1,12 @@
 //! The strategy contract: read the world, answer with intents. A strategy never talks to a venue,
 //! never sizes past what it asks for, and never bypasses the kernel's checks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use polybot_model::{OrderBook, Price, Side, Size, TokenId};
 
 use crate::event::Event;
+use crate::fasthash::TokenMap;
 use crate::ledger::{AccountId, Ledger};
 use crate::orders::algos::AlgoSpec;
 use crate::orders::{ClientOrderId, Quantity, TimeInForce, TrackedOrder};
@@ -14,7 +15,7 @@ use crate::sim::VenueReport;
 /// What a strategy may look at while handling an event.
 pub struct View<'a> {
     pub now_ms: i64,
-    pub books: &'a HashMap<TokenId, OrderBook>,
+    pub books: &'a TokenMap<OrderBook>,
     pub ledger: &'a Ledger,
     pub orders: &'a BTreeMap<ClientOrderId, TrackedOrder>,
     /// Ids of the orders that may still trade.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use polybot_config::Config;
+use polybot_engine::fasthash::TokenMap;
 use polybot_engine::journal::JournalWriter;
 use polybot_engine::session::{Mode, SimSetup};
 use polybot_engine::sim::SimConfig;
@@ -656,10 +657,7 @@ impl LiveRules for LiveVenue {
 }
 
 /// A token's mark: its book's mid, in micro-units.
-fn mid_mark(
-    books: &std::collections::HashMap<TokenId, polybot_model::OrderBook>,
-    token: TokenId,
-) -> Option<Probability> {
+fn mid_mark(books: &TokenMap<polybot_model::OrderBook>, token: TokenId) -> Option<Probability> {
     let book = books.get(&token)?;
     let (bid, ask) = (book.best_bid()?, book.best_ask()?);
     Probability::from_micros((bid.price.micros() + ask.price.micros()) / 2).ok()

@@ -37,12 +37,28 @@ pub struct RunningAlgo {
 pub enum AlgoState {
     Twap {
         plan: Twap,
+        /// Slices due so far, placed or refused.
         sent: u32,
+        /// Of those, the slices the kernel's checks refused (each also a `Refused` decision),
+        /// so a TWAP that placed nothing does not pass for completed. Absent in algos persisted
+        /// before it was counted.
+        #[serde(default)]
+        refused: u32,
     },
     Iceberg {
         plan: Iceberg,
         child: Option<ClientOrderId>,
     },
+}
+
+/// How sending an algo's children went.
+enum Sent {
+    /// Step the algo again.
+    Continue,
+    /// The algo is no longer running.
+    Gone,
+    /// The algo ends with this code.
+    Finish(&'static str),
 }
 
 /// What one step of an algo wants done.
@@ -98,28 +114,31 @@ impl<V: Venue> Kernel<V> {
                     }
                     return;
                 }
-                Step::Finish(code) => {
-                    self.algos.remove(&id);
-                    self.changes.algos = true;
-                    self.decide(Decision::AlgoDone {
-                        id,
-                        code: code.to_owned(),
-                    });
-                    return;
-                }
-                Step::Send(sizes) => {
-                    if !self.send_children(id, &sizes) {
-                        return;
-                    }
-                }
+                Step::Finish(code) => return self.finish_algo(id, code),
+                Step::Send(sizes) => match self.send_children(id, &sizes) {
+                    Sent::Continue => {}
+                    Sent::Gone => return,
+                    Sent::Finish(code) => return self.finish_algo(id, code),
+                },
             }
         }
     }
 
-    /// Sends children; false when one was refused (the algo then finishes on its next step).
-    fn send_children(&mut self, id: ClientOrderId, sizes: &[polybot_model::Size]) -> bool {
+    fn finish_algo(&mut self, id: ClientOrderId, code: &'static str) {
+        self.algos.remove(&id);
+        self.changes.algos = true;
+        self.decide(Decision::AlgoDone {
+            id,
+            code: code.to_owned(),
+        });
+    }
+
+    /// Sends children. A refused TWAP slice is counted and the next ones still go out (they
+    /// may pass: funds free up); a refused iceberg child ends the iceberg, which has nothing
+    /// else showing.
+    fn send_children(&mut self, id: ClientOrderId, sizes: &[polybot_model::Size]) -> Sent {
         let Some(algo) = self.algos.get(&id).cloned() else {
-            return false;
+            return Sent::Gone;
         };
         // The iceberg child being replaced has finished: its fills count towards the total.
         let finished_child = match algo.state {
@@ -128,7 +147,6 @@ impl<V: Venue> Kernel<V> {
             } => self.orders.get(&child).map(|o| o.filled),
             _ => None,
         };
-        let mut all_sent = true;
         for &size in sizes {
             let child = self.place(&NewOrder {
                 account: &algo.account,
@@ -141,29 +159,28 @@ impl<V: Venue> Kernel<V> {
                 reason: &algo.reason,
             });
             let Some(running) = self.algos.get_mut(&id) else {
-                return false;
+                return Sent::Gone;
             };
             self.changes.algos = true;
-            match (&mut running.state, child) {
-                (AlgoState::Twap { sent, .. }, child) => {
+            match &mut running.state {
+                AlgoState::Twap { sent, refused, .. } => {
                     *sent += 1;
+                    *refused += u32::from(child.is_none());
                     running.children.extend(child);
                 }
-                (AlgoState::Iceberg { plan, child: slot }, child) => {
+                AlgoState::Iceberg { plan, child: slot } => {
                     if slot.take().is_some() {
                         plan.on_fill(finished_child.unwrap_or(polybot_model::Size::ZERO));
                     }
-                    if let Some(child) = child {
-                        *slot = Some(child);
-                        running.children.push(child);
-                    } else {
-                        running.stopping = true;
-                        all_sent = false;
-                    }
+                    let Some(child) = child else {
+                        return Sent::Finish("child_refused");
+                    };
+                    *slot = Some(child);
+                    running.children.push(child);
                 }
             }
         }
-        all_sent
+        Sent::Continue
     }
 
     /// Pure decision of what an algo does next, from its state and its children's.
@@ -191,40 +208,48 @@ impl<V: Venue> Kernel<V> {
             };
         }
         match &algo.state {
-            AlgoState::Twap { plan, sent } => {
+            AlgoState::Twap { plan, sent, .. } => {
                 let due: Vec<_> = plan.due(self.now_ms, *sent).map(|(_, s)| s).collect();
                 if !due.is_empty() {
                     Step::Send(due)
                 } else if *sent >= plan.slices && open_children.is_empty() {
-                    Step::Finish("completed")
+                    // Every slice is due and none is open: done, unless none was ever placed.
+                    // Read from the children (placed slices only), not `refused`, which algos
+                    // persisted by an older release lack.
+                    Step::Finish(if algo.children.is_empty() {
+                        "slices_refused"
+                    } else {
+                        "completed"
+                    })
                 } else {
                     Step::Wait
                 }
             }
-            AlgoState::Iceberg { plan, child } => {
-                if !open_children.is_empty() {
-                    return Step::Wait;
-                }
-                let min = self
-                    .rules
-                    .get(&algo.token)
-                    .map_or(polybot_model::Size::ZERO, |r| r.min_resting_size);
-                let mut progress = *plan;
-                if let Some(order) = child.and_then(|c| self.orders.get(&c)) {
-                    progress.on_fill(order.filled);
-                    if !matches!(order.state, OrderState::Filled) {
-                        return Step::Finish(match order.state {
-                            OrderState::Expired => "child_expired",
-                            OrderState::Rejected { .. } => "child_rejected",
-                            _ => "child_cancelled",
-                        });
-                    }
-                }
-                match progress.next_child(min) {
-                    Some(size) => Step::Send(vec![size]),
-                    None => Step::Finish("completed"),
-                }
+            AlgoState::Iceberg { .. } if !open_children.is_empty() => Step::Wait,
+            AlgoState::Iceberg { plan, child } => self.iceberg_step(algo.token, *plan, *child),
+        }
+    }
+
+    /// An iceberg with no child open: refill after a fill, else end (the child ended otherwise).
+    fn iceberg_step(&self, token: TokenId, plan: Iceberg, child: Option<ClientOrderId>) -> Step {
+        let min = self
+            .rules
+            .get(&token)
+            .map_or(polybot_model::Size::ZERO, |r| r.min_resting_size);
+        let mut progress = plan;
+        if let Some(order) = child.and_then(|c| self.orders.get(&c)) {
+            progress.on_fill(order.filled);
+            if !matches!(order.state, OrderState::Filled) {
+                return Step::Finish(match order.state {
+                    OrderState::Expired => "child_expired",
+                    OrderState::Rejected { .. } => "child_rejected",
+                    _ => "child_cancelled",
+                });
             }
+        }
+        match progress.next_child(min) {
+            Some(size) => Step::Send(vec![size]),
+            None => Step::Finish("completed"),
         }
     }
 }

@@ -61,7 +61,8 @@ pub enum Decision {
         price: Price,
         kind: String,
     },
-    /// An algo finished: `completed`, `cancelled`, `child_expired`, ...
+    /// An algo finished: `completed`, `cancelled`, `slices_refused` (a TWAP that placed no
+    /// slice), `child_refused`, `child_expired`, ...
     AlgoDone {
         id: ClientOrderId,
         code: String,

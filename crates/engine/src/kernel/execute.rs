@@ -75,6 +75,7 @@ impl<V: Venue> Kernel<V> {
                                 duration_ms: duration_ms.max(0),
                             },
                             sent: 0,
+                            refused: 0,
                         },
                         AlgoSpec::Iceberg { display } => AlgoState::Iceberg {
                             plan: Iceberg::new(total, display),
@@ -197,8 +198,9 @@ impl<V: Venue> Kernel<V> {
         }
     }
 
-    /// The venue's rules, then funds: cash for BUYs and shares for SELLs, net of what this
-    /// account's open orders already commit.
+    /// The venue's rules, then funds: cash for BUYs net of every open BUY of this account (cash
+    /// is shared), shares for SELLs net of this account's open SELLs of the same token (a
+    /// position can only be sold on its own token).
     pub(super) fn check(&self, order: &OrderRequest) -> Result<(), &'static str> {
         let rules = self.rules.get(&order.token_id).ok_or("unknown_market")?;
         let marketable = self
@@ -212,7 +214,7 @@ impl<V: Venue> Kernel<V> {
             .account(&order.account)
             .ok_or("unknown_account")?
             .state();
-        let committed = self.open_index.committed(&order.account);
+        let committed = self.open_index.committed(&order.account, order.token_id);
         match order.side {
             Side::Buy => {
                 let committed = committed.buy_micros;
@@ -222,7 +224,6 @@ impl<V: Venue> Kernel<V> {
                     .ok_or("insufficient_cash")
             }
             Side::Sell => {
-                // Every token's SELLs count against this token's position, as they always have.
                 let committed = committed.sell_micros;
                 let held = state
                     .positions

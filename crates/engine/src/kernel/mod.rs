@@ -12,19 +12,21 @@ mod changes;
 mod decision;
 mod execute;
 mod open;
+mod reports;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use open::OpenIndex;
+use reports::PrunedOrder;
 
 use polybot_model::{OrderBook, TokenId, Usdc};
 
 use crate::event::Event;
-use crate::fasthash::TokenMap;
+use crate::fasthash::{FastHash, TokenMap};
 use crate::fingerprint::Fingerprint;
-use crate::ledger::{AccountId, Fill, Ledger, LedgerError, Resolution, TradeId};
-use crate::orders::{ClientOrderId, MarketRules, OrderEvent, OrderState, TrackedOrder};
-use crate::sim::{CloseReason, VenueReport};
+use crate::ledger::{AccountId, Ledger, LedgerError, Resolution};
+use crate::orders::{ClientOrderId, MarketRules, TrackedOrder};
+use crate::sim::VenueReport;
 use crate::strategy::{Intent, Strategy, View};
 use crate::venue::Venue;
 
@@ -37,7 +39,7 @@ use decision::record;
 pub struct Kernel<V: Venue> {
     venue: V,
     now_ms: i64,
-    books: HashMap<TokenId, OrderBook>,
+    books: TokenMap<OrderBook>,
     rules: TokenMap<MarketRules>,
     ledger: Ledger,
     orders: BTreeMap<ClientOrderId, TrackedOrder>,
@@ -48,8 +50,9 @@ pub struct Kernel<V: Venue> {
     /// cancel-all: their cost does not grow with the number of markets quoted either.
     open_index: OpenIndex,
     /// Orders handed to the driver by `prune_closed`: a venue may still confirm their end
-    /// (a FOK/FAK's `Closed` after its last fill), which is then no surprise.
-    pruned: std::collections::HashSet<ClientOrderId>,
+    /// (a FOK/FAK's `Closed` after its last fill), which is then no surprise, or report a late
+    /// fill, which must still reach the owner's books.
+    pruned: HashMap<ClientOrderId, PrunedOrder, FastHash>,
     /// Execution algorithms being worked, by their id.
     algos: BTreeMap<ClientOrderId, RunningAlgo>,
     /// Orders asked to be cancelled before the venue acknowledged them: the cancel is sent
@@ -70,13 +73,13 @@ impl<V: Venue> Kernel<V> {
         Kernel {
             venue,
             now_ms: 0,
-            books: HashMap::new(),
+            books: TokenMap::default(),
             rules: TokenMap::default(),
             ledger: Ledger::new(),
             orders: BTreeMap::new(),
             open: BTreeSet::new(),
             open_index: OpenIndex::default(),
-            pruned: std::collections::HashSet::new(),
+            pruned: HashMap::default(),
             algos: BTreeMap::new(),
             cancel_on_ack: BTreeSet::new(),
             strategies: Vec::new(),
@@ -110,7 +113,7 @@ impl<V: Venue> Kernel<V> {
     }
 
     #[must_use]
-    pub fn books(&self) -> &HashMap<TokenId, OrderBook> {
+    pub fn books(&self) -> &TokenMap<OrderBook> {
         &self.books
     }
 
@@ -154,11 +157,14 @@ impl<V: Venue> Kernel<V> {
             .filter(|id| !self.open.contains(id) && !keep.contains(id))
             .copied()
             .collect();
-        self.pruned.extend(closed.iter().copied());
-        closed
-            .iter()
-            .filter_map(|id| self.orders.remove(id))
-            .collect()
+        let mut pruned = Vec::with_capacity(closed.len());
+        for id in closed {
+            if let Some(order) = self.orders.remove(&id) {
+                self.pruned.insert(id, PrunedOrder::of(&order));
+                pruned.push(order);
+            }
+        }
+        pruned
     }
 
     /// Decisions since the last call (for the decision log).
@@ -295,152 +301,8 @@ impl<V: Venue> Kernel<V> {
         }
     }
 
-    /// Applies a report to its order and the ledger; returns the owning account.
-    fn apply_report(&mut self, report: &VenueReport) -> Option<AccountId> {
-        if let Some(id) = late_report(report)
-            && self.pruned.contains(&id)
-        {
-            return None;
-        }
-        let (client_id, event) = match report {
-            VenueReport::TradeStatus { trade_id, status } => {
-                let id = TradeId(trade_id.clone());
-                match self.ledger.update_status(&id, *status) {
-                    Ok(_) => self.changes.statuses.push((id, *status)),
-                    Err(e) => self.decide(Decision::Anomaly {
-                        detail: e.to_string(),
-                    }),
-                }
-                self.decide(Decision::TradeStatus {
-                    trade_id: trade_id.clone(),
-                    status: *status,
-                });
-                return None;
-            }
-            VenueReport::Acknowledged {
-                client_id,
-                venue_id,
-            } => (
-                *client_id,
-                OrderEvent::Acknowledged {
-                    venue_id: venue_id.clone(),
-                },
-            ),
-            VenueReport::Rejected { client_id, reason } => {
-                self.decide(Decision::Rejected {
-                    client_id: *client_id,
-                    reason: reason.clone(),
-                });
-                (
-                    *client_id,
-                    OrderEvent::Rejected {
-                        reason: reason.clone(),
-                    },
-                )
-            }
-            VenueReport::Fill {
-                client_id, size, ..
-            } => (*client_id, OrderEvent::Fill { size: *size }),
-            VenueReport::OutcomeUnknown { client_id } => (*client_id, OrderEvent::OutcomeUnknown),
-            VenueReport::NotFound { client_id } => (*client_id, OrderEvent::NotFoundAtVenue),
-            VenueReport::Closed { client_id, reason } => {
-                self.decide(Decision::Closed {
-                    client_id: *client_id,
-                    reason: *reason,
-                });
-                let event = match reason {
-                    CloseReason::Filled => OrderEvent::Completed,
-                    CloseReason::Cancelled | CloseReason::Killed => OrderEvent::Cancelled,
-                    CloseReason::Expired => OrderEvent::Expired,
-                };
-                (*client_id, event)
-            }
-        };
-        let Some(order) = self.orders.get_mut(&client_id) else {
-            self.decide(Decision::Anomaly {
-                detail: format!("report for unknown order {client_id}: {report:?}"),
-            });
-            return None;
-        };
-        let account = order.request.account.clone();
-        self.open_index.remove(order);
-        let result = order.apply(event);
-        self.open_index.add(order);
-        self.changes.orders.insert(client_id);
-        if !order.state.is_open() {
-            self.open.remove(&client_id);
-        }
-        // A cancel asked for before the venue had the order goes out once it is live there; an
-        // order that ended before that needs none.
-        let deferred_cancel = match order.state {
-            OrderState::Pending | OrderState::Submitted { .. } => false,
-            OrderState::Live => self.cancel_on_ack.remove(&client_id),
-            _ => {
-                self.cancel_on_ack.remove(&client_id);
-                false
-            }
-        };
-        if let Err(e) = result {
-            self.decide(Decision::Anomaly {
-                detail: format!("{client_id}: {e}"),
-            });
-        }
-        if let VenueReport::Fill {
-            trade_id,
-            token_id,
-            side,
-            price,
-            size,
-            fee,
-            status,
-            timestamp_ms,
-            ..
-        } = report
-        {
-            let fill = Fill {
-                trade_id: TradeId(trade_id.clone()),
-                account: account.clone(),
-                token_id: *token_id,
-                side: *side,
-                price: *price,
-                size: *size,
-                fee: *fee,
-                timestamp_ms: *timestamp_ms,
-            };
-            match self.ledger.apply_fill(fill.clone(), *status) {
-                Ok(_) => self.changes.fills.push((fill, *status)),
-                Err(e) => self.decide(Decision::Anomaly {
-                    detail: e.to_string(),
-                }),
-            }
-            self.decide(Decision::Filled {
-                client_id,
-                trade_id: trade_id.clone(),
-                side: *side,
-                price: *price,
-                size: *size,
-                fee: *fee,
-            });
-        }
-        if deferred_cancel {
-            self.cancel(&account, client_id);
-        }
-        Some(account)
-    }
-
     fn decide(&mut self, decision: Decision) {
         record(&mut self.fingerprint, &decision);
         self.decisions.push(decision);
-    }
-}
-
-/// The order a report is about, for reports that may arrive after the order finished and
-/// carry nothing new (a fill never qualifies: it moves money).
-fn late_report(report: &VenueReport) -> Option<ClientOrderId> {
-    match report {
-        VenueReport::Closed { client_id, .. }
-        | VenueReport::Acknowledged { client_id, .. }
-        | VenueReport::NotFound { client_id } => Some(*client_id),
-        _ => None,
     }
 }

@@ -15,8 +15,9 @@ use crate::fasthash::TokenMap;
 use crate::ledger::AccountId;
 use crate::orders::{ClientOrderId, Quantity, TrackedOrder};
 
-/// What an account's open orders commit: USDC its BUYs can still spend, shares its SELLs can
-/// still sell (every token together, as the funds check has always counted them).
+/// What an account's open orders commit against one token's order: USDC its BUYs on every token
+/// can still spend (cash is shared), and shares its SELLs of that token can still sell (a
+/// position covers sells of its own token only).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Committed {
     /// Micro-USDC; wrapping, like the sum it replaces (which never comes near overflowing).
@@ -26,15 +27,32 @@ pub struct Committed {
 }
 
 #[derive(Debug, Default)]
+struct TokenOpen {
+    ids: BTreeSet<ClientOrderId>,
+    /// Kept per token so a SELL's check reads one number instead of summing the token's sells.
+    sell_micros: u64,
+}
+
+#[derive(Debug, Default)]
 struct AccountOpen {
     ids: BTreeSet<ClientOrderId>,
-    by_token: TokenMap<BTreeSet<ClientOrderId>>,
-    committed: Committed,
+    by_token: TokenMap<TokenOpen>,
+    buy_micros: i64,
 }
 
 #[derive(Debug, Default)]
 pub(super) struct OpenIndex {
     accounts: BTreeMap<AccountId, AccountOpen>,
+}
+
+/// The slow walk's and the index's view of one account, for tests: BUY commitment, SELL
+/// commitment per token with an open order, and the open ids.
+#[cfg(test)]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IndexView {
+    pub buy_micros: i64,
+    pub sells: BTreeMap<TokenId, u64>,
+    pub ids: Vec<ClientOrderId>,
 }
 
 impl OpenIndex {
@@ -56,15 +74,15 @@ impl OpenIndex {
         };
         let id = order.request.client_id;
         account.ids.insert(id);
-        account
-            .by_token
-            .entry(order.request.token_id)
-            .or_default()
-            .insert(id);
-        let c = &mut account.committed;
+        let token = account.by_token.entry(order.request.token_id).or_default();
+        token.ids.insert(id);
         match order.request.side {
-            Side::Buy => c.buy_micros = c.buy_micros.wrapping_add(buy_commitment(order)),
-            Side::Sell => c.sell_micros = c.sell_micros.wrapping_add(sell_commitment(order)),
+            Side::Buy => {
+                account.buy_micros = account.buy_micros.wrapping_add(buy_commitment(order))
+            }
+            Side::Sell => {
+                token.sell_micros = token.sell_micros.wrapping_add(sell_commitment(order))
+            }
         }
     }
 
@@ -78,25 +96,31 @@ impl OpenIndex {
         };
         let id = order.request.client_id;
         account.ids.remove(&id);
-        let token = order.request.token_id;
-        if let Some(ids) = account.by_token.get_mut(&token) {
-            ids.remove(&id);
-            if ids.is_empty() {
-                account.by_token.remove(&token);
-            }
+        if order.request.side == Side::Buy {
+            account.buy_micros = account.buy_micros.wrapping_sub(buy_commitment(order));
         }
-        let c = &mut account.committed;
-        match order.request.side {
-            Side::Buy => c.buy_micros = c.buy_micros.wrapping_sub(buy_commitment(order)),
-            Side::Sell => c.sell_micros = c.sell_micros.wrapping_sub(sell_commitment(order)),
+        let token_id = order.request.token_id;
+        let Some(token) = account.by_token.get_mut(&token_id) else {
+            return;
+        };
+        token.ids.remove(&id);
+        if order.request.side == Side::Sell {
+            token.sell_micros = token.sell_micros.wrapping_sub(sell_commitment(order));
+        }
+        if token.ids.is_empty() {
+            debug_assert_eq!(token.sell_micros, 0, "sells committed with no open order");
+            account.by_token.remove(&token_id);
         }
     }
 
-    /// What the account's open orders commit.
-    pub fn committed(&self, account: &AccountId) -> Committed {
+    /// What the account's open orders commit against an order on `token`.
+    pub fn committed(&self, account: &AccountId, token: TokenId) -> Committed {
         self.accounts
             .get(account)
-            .map(|a| a.committed)
+            .map(|a| Committed {
+                buy_micros: a.buy_micros,
+                sell_micros: a.by_token.get(&token).map_or(0, |t| t.sell_micros),
+            })
             .unwrap_or_default()
     }
 
@@ -110,7 +134,7 @@ impl OpenIndex {
             Some(token) => account
                 .by_token
                 .get(&token)
-                .map(|ids| ids.iter().copied().collect())
+                .map(|t| t.ids.iter().copied().collect())
                 .unwrap_or_default(),
         }
     }
@@ -119,14 +143,15 @@ impl OpenIndex {
     #[cfg(test)]
     pub fn recomputed<'a>(
         orders: impl Iterator<Item = &'a TrackedOrder>,
-    ) -> BTreeMap<AccountId, (Committed, Vec<ClientOrderId>)> {
-        let mut out: BTreeMap<AccountId, (Committed, Vec<ClientOrderId>)> = BTreeMap::new();
+    ) -> BTreeMap<AccountId, IndexView> {
+        let mut out: BTreeMap<AccountId, IndexView> = BTreeMap::new();
         for o in orders.filter(|o| o.state.is_open()) {
-            let (c, ids) = out.entry(o.request.account.clone()).or_default();
-            ids.push(o.request.client_id);
+            let view = out.entry(o.request.account.clone()).or_default();
+            view.ids.push(o.request.client_id);
+            let sells = view.sells.entry(o.request.token_id).or_default();
             match o.request.side {
-                Side::Buy => c.buy_micros = c.buy_micros.wrapping_add(buy_commitment(o)),
-                Side::Sell => c.sell_micros = c.sell_micros.wrapping_add(sell_commitment(o)),
+                Side::Buy => view.buy_micros = view.buy_micros.wrapping_add(buy_commitment(o)),
+                Side::Sell => *sells = sells.wrapping_add(sell_commitment(o)),
             }
         }
         out
@@ -138,20 +163,29 @@ impl OpenIndex {
     pub fn snapshot(
         &self,
         orders: &BTreeMap<ClientOrderId, TrackedOrder>,
-    ) -> BTreeMap<AccountId, (Committed, Vec<ClientOrderId>)> {
+    ) -> BTreeMap<AccountId, IndexView> {
         self.accounts
             .iter()
-            .filter(|(_, a)| !a.ids.is_empty() || a.committed != Committed::default())
+            .filter(|(_, a)| !a.ids.is_empty() || a.buy_micros != 0 || !a.by_token.is_empty())
             .map(|(id, a)| {
                 let mut by_token: Vec<ClientOrderId> =
-                    a.by_token.values().flatten().copied().collect();
+                    a.by_token.values().flat_map(|t| &t.ids).copied().collect();
                 by_token.sort_unstable();
                 assert_eq!(by_token, a.ids.iter().copied().collect::<Vec<_>>());
-                for (token, ids) in &a.by_token {
-                    assert!(!ids.is_empty());
-                    assert!(ids.iter().all(|i| orders[i].request.token_id == *token));
+                for (token, t) in &a.by_token {
+                    assert!(!t.ids.is_empty());
+                    assert!(t.ids.iter().all(|i| orders[i].request.token_id == *token));
                 }
-                (id.clone(), (a.committed, a.ids.iter().copied().collect()))
+                let view = IndexView {
+                    buy_micros: a.buy_micros,
+                    sells: a
+                        .by_token
+                        .iter()
+                        .map(|(t, o)| (*t, o.sell_micros))
+                        .collect(),
+                    ids: a.ids.iter().copied().collect(),
+                };
+                (id.clone(), view)
             })
             .collect()
     }
