@@ -754,3 +754,48 @@ fn a_ledger_with_confirmed_history_is_rebuilt_from_the_header() {
     assert_eq!(before, after);
     assert_eq!(after.positions[&t].confirmed, Size::shares(10));
 }
+
+#[test]
+fn a_cancel_asked_before_the_acknowledgement_survives_a_restart() {
+    let t = tok(1);
+    let mut header = header(&[t], &[(OP, 1_000)]);
+    header.mode = Mode::Live;
+    header.sim = None;
+    let mut store = Store::default();
+    let mut k = header.build_kernel(Outbox::default()).unwrap();
+    run(
+        &mut k,
+        &mut store,
+        &[
+            standard_book(t, T0),
+            op(
+                OP,
+                place(t, Side::Buy, "0.40", shares("10"), TimeInForce::Gtc),
+                T0 + 10,
+            ),
+            op(OP, OperatorCommand::Cancel { client_id: c(1) }, T0 + 20),
+        ],
+    );
+    assert!(k.venue().cancelled.is_empty(), "not at the venue yet");
+    assert!(
+        store.orders[&c(1)].cancel_requested,
+        "the request is stored"
+    );
+
+    // The process dies here; the restarted kernel learns from reconciliation that the order is
+    // live at the venue, and keeps the promise.
+    let restarted = SessionHeader {
+        orders: store.orders.values().cloned().collect(),
+        next_id: store.max_id + 1,
+        ..header.clone()
+    };
+    let mut k = restarted.build_kernel(Outbox::default()).unwrap();
+    let decisions = run(
+        &mut k,
+        &mut store,
+        &[standard_book(t, T0 + 1_000), ack(1, T0 + 1_010)],
+    );
+    assert_eq!(decisions, vec![Decision::CancelSent { client_id: c(1) }]);
+    assert_eq!(k.venue().cancelled, vec![c(1)]);
+    assert!(!store.orders[&c(1)].cancel_requested, "done once");
+}

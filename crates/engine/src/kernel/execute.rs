@@ -178,7 +178,8 @@ impl<V: Venue> Kernel<V> {
             // Not at the venue yet: cancelled as soon as the venue acknowledges it (dropping the
             // request would leave the order resting after a cancel or cancel-all).
             OrderState::Pending | OrderState::Submitted { .. } => {
-                self.cancel_on_ack.insert(client_id);
+                order.cancel_requested = true;
+                self.changes.orders.insert(client_id);
             }
             OrderState::Live => {
                 let _ = order.apply(OrderEvent::CancelRequested);

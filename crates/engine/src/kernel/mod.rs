@@ -55,9 +55,6 @@ pub struct Kernel<V: Venue> {
     pruned: HashMap<ClientOrderId, PrunedOrder, FastHash>,
     /// Execution algorithms being worked, by their id.
     algos: BTreeMap<ClientOrderId, RunningAlgo>,
-    /// Orders asked to be cancelled before the venue acknowledged them: the cancel is sent
-    /// when the acknowledgement arrives.
-    cancel_on_ack: BTreeSet<ClientOrderId>,
     strategies: Vec<Box<dyn Strategy>>,
     next_id: u64,
     /// What changed since the driver last took it (to persist).
@@ -81,7 +78,6 @@ impl<V: Venue> Kernel<V> {
             open_index: OpenIndex::default(),
             pruned: HashMap::default(),
             algos: BTreeMap::new(),
-            cancel_on_ack: BTreeSet::new(),
             strategies: Vec::new(),
             next_id: 1,
             changes: Pending::default(),

@@ -57,9 +57,9 @@ impl<V: Venue> Kernel<V> {
         // order that ended before that needs none.
         let deferred_cancel = match order.state {
             OrderState::Pending | OrderState::Submitted { .. } => false,
-            OrderState::Live => self.cancel_on_ack.remove(&client_id),
+            OrderState::Live => std::mem::take(&mut order.cancel_requested),
             _ => {
-                self.cancel_on_ack.remove(&client_id);
+                order.cancel_requested = false;
                 false
             }
         };

@@ -90,6 +90,10 @@ pub struct TrackedOrder {
     pub state: OrderState,
     pub venue_id: Option<VenueOrderId>,
     pub filled: Size,
+    /// A cancel was asked for before the venue acknowledged the order: it goes out as soon as
+    /// the order is live there. Stored with the order, so a restart in between keeps the promise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_requested: bool,
 }
 
 impl TrackedOrder {
@@ -100,6 +104,7 @@ impl TrackedOrder {
             state: OrderState::Pending,
             venue_id: None,
             filled: Size::ZERO,
+            cancel_requested: false,
         }
     }
 
