@@ -13,7 +13,7 @@ pub const ENV_PREFIX: &str = "POLYBOT_";
 pub const ENV_DATA_DIR: &str = "POLYBOT_DATA_DIR";
 
 /// `POLYBOT_*` variables that mean something else (CLI flags, secrets) and are never overrides.
-pub const NOT_OVERRIDES: [&str; 8] = [
+pub const NOT_OVERRIDES: [&str; 12] = [
     "POLYBOT_CONFIG",
     "POLYBOT_LIVE",
     "POLYBOT_LOG",
@@ -22,6 +22,10 @@ pub const NOT_OVERRIDES: [&str; 8] = [
     "POLYBOT_CLOB_API_KEY",
     "POLYBOT_CLOB_API_SECRET",
     "POLYBOT_CLOB_API_PASSPHRASE",
+    polybot_alerts::config::ENV_TELEGRAM_BOT_TOKEN,
+    polybot_alerts::config::ENV_DISCORD_WEBHOOK_URL,
+    polybot_alerts::config::ENV_SLACK_WEBHOOK_URL,
+    polybot_alerts::config::ENV_SMTP_PASSWORD,
 ];
 
 /// Which environment variable set each dotted key, so later errors can name it.

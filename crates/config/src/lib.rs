@@ -21,8 +21,10 @@ mod storage;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use polybot_alerts::AlertsConfig;
 use polybot_model::FieldError;
 use polybot_polymarket::{Endpoints, HttpConfig, WsConfig};
+use polybot_risk::{RiskConfig, SafetyConfig};
 use polybot_scanner::ScanFilters;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +48,9 @@ pub struct Config {
     pub execution: ExecutionConfig,
     pub logging: LoggingConfig,
     pub secrets: SecretsConfig,
+    pub risk: RiskConfig,
+    pub safety: SafetyConfig,
+    pub alerts: AlertsConfig,
 }
 
 impl Config {
@@ -78,6 +83,9 @@ impl Config {
             ("execution", self.execution.validate()),
             ("logging", self.logging.validate()),
             ("secrets", self.secrets.validate()),
+            ("risk", self.risk.validate()),
+            ("safety", self.safety.validate()),
+            ("alerts", self.alerts.validate()),
         ];
         results
             .into_iter()

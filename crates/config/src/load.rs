@@ -30,7 +30,11 @@ pub(crate) fn load(
     };
     let overrides = env::overrides(vars, &schema)?;
     let origins = env::apply(&mut table, overrides)?;
-    let config = deserialize(table, path, &origins)?;
+    let mut config = deserialize(table, path, &origins)?;
+    // Alert channels' tokens and webhook URLs are secrets: only the environment holds them.
+    config
+        .alerts
+        .apply_secret_env(|name| vars.get(name).cloned());
     let errors = annotate(config.field_errors(), &origins);
     if errors.is_empty() {
         Ok(config)

@@ -11,7 +11,7 @@ use crate::{Config, ConfigError};
 
 /// The configuration sections, in file order. Section names contain no `_`, which is what makes
 /// `POLYBOT_<SECTION>_<KEY>` unambiguous.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 11] = [
     "storage",
     "polymarket",
     "http",
@@ -20,6 +20,9 @@ pub const SECTIONS: [&str; 8] = [
     "execution",
     "logging",
     "secrets",
+    "risk",
+    "safety",
+    "alerts",
 ];
 
 /// Keys whose default is `None`, which TOML cannot represent, so the serialized defaults lack
@@ -102,7 +105,7 @@ pub(crate) fn defaults_table() -> Table {
 #[must_use]
 pub fn is_secret_like(key: &str) -> bool {
     let k = key.trim().to_ascii_lowercase().replace('-', "_");
-    const FRAGMENTS: [&str; 9] = [
+    const FRAGMENTS: [&str; 11] = [
         "private_key",
         "privatekey",
         "passphrase",
@@ -112,6 +115,8 @@ pub fn is_secret_like(key: &str) -> bool {
         "api_secret",
         "apisecret",
         "api_key",
+        "bot_token",
+        "webhook_url",
     ];
     FRAGMENTS.iter().any(|f| k.contains(f))
         || k == "secret"

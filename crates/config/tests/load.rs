@@ -270,6 +270,14 @@ fn secret_looking_keys_in_the_file_are_rejected() {
             format!("[custom]\nclob_api_passphrase = \"{value}\""),
             "custom.clob_api_passphrase",
         ),
+        (
+            format!("[alerts.telegram]\nbot_token = \"{value}\""),
+            "alerts.telegram.bot_token",
+        ),
+        (
+            format!("[alerts.slack]\nwebhook_url = \"https://hooks.example/{value}\""),
+            "alerts.slack.webhook_url",
+        ),
         // Unparseable TOML is still checked, and the syntax error does not quote the line.
         (format!("[secrets]\nprivate_key = {value}"), "private_key"),
     ];
@@ -305,4 +313,21 @@ fn syntax_errors_show_file_and_line() {
     let msg = e.to_string();
     assert!(msg.starts_with(&format!("{}:3:", path.display())), "{msg}");
     assert!(msg.contains("TOML syntax error"), "{msg}");
+}
+
+#[test]
+fn alert_channel_secrets_come_from_the_environment() {
+    let text = "[alerts.telegram]\nenabled = true\nchat_id = \"42\"\n";
+    assert_eq!(
+        invalid_keys(&load_err(text, &[])),
+        ["alerts.telegram.bot_token"],
+        "an enabled channel without its token names the missing key"
+    );
+    let (config, _) = load_text(text, &[("POLYBOT_TELEGRAM_BOT_TOKEN", "123:fake-token")]);
+    let config = config.unwrap();
+    assert!(config.alerts.telegram.bot_token.is_some());
+    assert!(
+        !format!("{config:?}").contains("fake-token"),
+        "never printed"
+    );
 }
