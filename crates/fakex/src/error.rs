@@ -8,7 +8,9 @@ pub enum FakexError {
     /// fakex must never be reachable from another machine: it would look like a real venue.
     #[error("fakex binds loopback addresses only, got {0}")]
     NotLoopback(IpAddr),
-    #[error("base port {0} leaves no room for the Gamma (P+1) and Data API (P+2) ports")]
+    #[error(
+        "base port {0} leaves no room for the Gamma (P+1), Data API (P+2) and RTDS (P+3) ports"
+    )]
     PortRange(u16),
     #[error("invalid fakex configuration: {0}")]
     Config(String),

@@ -2,11 +2,18 @@
 //!
 //! The bot and its tests must exercise the venue's real wire formats (strict JSON types,
 //! worst-first books, base64 cursors, the market WebSocket) without touching the network, so
-//! fakex serves the CLOB REST API and market WebSocket, Gamma and the Data API, such that
-//! Polymarket's official Rust SDK talks to it unchanged. Markets come from recorded venue
+//! fakex serves the CLOB REST API and market WebSocket, Gamma, the Data API and the RTDS
+//! activity stream, such that Polymarket's official Rust SDK talks to it unchanged. Markets come from recorded venue
 //! data ([`seed`], time-shifted to the present) or are generated; a deterministic simulator
 //! moves the books; faults (latency, HTTP errors, WS disconnects, stalls, garbage frames) can
 //! be injected to test the client's resilience.
+//!
+//! Wallets: every simulated trade is attributed to a wallet (see the Data API and the RTDS
+//! `activity` stream). A few wallets trade in a recognisable style — *skilled* ones trade the
+//! way the simulator's fair value points, *scalpers* make many tiny round trips — chosen
+//! deterministically from the seed ([`Exchange::wallet_styles`]). Tests can read a wallet's
+//! tape ([`Exchange::wallet_trades`]) and inject fills with any timestamp or role
+//! ([`Exchange::inject_wallet_trade`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), polybot_fakex::FakexError> {
@@ -32,6 +39,7 @@ mod history;
 mod http;
 mod seed;
 mod sim;
+mod styles;
 mod tape;
 mod trading;
 mod util;
@@ -50,7 +58,7 @@ use tokio::task::JoinHandle;
 
 pub use books::check as check_book;
 pub use error::FakexError;
-pub use exchange::{Exchange, ExchangeStats};
+pub use exchange::{Exchange, ExchangeStats, InjectedTrade, TapeRecord, WalletStyles};
 pub use seed::{FolderReport, SeedReport};
 pub use trading::{AccountView, MakerFill, Order, OrderStatus, Trade, TradeStatus};
 
@@ -59,7 +67,8 @@ pub use trading::{AccountView, MakerFill, Order, OrderStatus, Trade, TradeStatus
 pub struct FakexConfig {
     /// Always loopback (fakex refuses anything else); default 127.0.0.1.
     pub host: IpAddr,
-    /// CLOB REST + market WS on P, Gamma on P+1, Data API on P+2; 0 → three ephemeral ports.
+    /// CLOB REST + market WS on P, Gamma on P+1, Data API on P+2, RTDS on P+3; 0 → four
+    /// ephemeral ports.
     pub base_port: u16,
     /// Seed of every random choice (books, simulator, generated markets, faults).
     pub seed: u64,
@@ -137,6 +146,7 @@ pub struct FakexHandle {
     clob: SocketAddr,
     gamma: SocketAddr,
     data: SocketAddr,
+    rtds: SocketAddr,
     exchange: Arc<Exchange>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -165,6 +175,13 @@ impl FakexHandle {
     #[must_use]
     pub fn data_url(&self) -> String {
         format!("http://{}", self.data)
+    }
+
+    /// `ws://127.0.0.1:P+3`: the RTDS activity stream (the socket lives at the root path, as
+    /// `wss://ws-live-data.polymarket.com` does).
+    #[must_use]
+    pub fn rtds_url(&self) -> String {
+        format!("ws://{}", self.rtds)
     }
 
     #[must_use]
@@ -202,7 +219,7 @@ fn validate(config: &FakexConfig) -> Result<(), FakexError> {
     if !config.host.is_loopback() {
         return Err(FakexError::NotLoopback(config.host));
     }
-    if config.base_port > u16::MAX - 2 {
+    if config.base_port > u16::MAX - 3 {
         return Err(FakexError::PortRange(config.base_port));
     }
     let f = &config.faults;
@@ -240,34 +257,42 @@ fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>)
     })
 }
 
-/// Starts fakex: loads the data, binds the three services and starts the simulator.
+/// Starts fakex: loads the data, binds the four services and starts the simulator.
 pub async fn start(config: FakexConfig) -> Result<FakexHandle, FakexError> {
     validate(&config)?;
     let exchange = load_exchange(&config).await?;
     exchange.configure_trading(trading_config(&config));
     let ports = match config.base_port {
-        0 => [0, 0, 0],
-        p => [p, p + 1, p + 2],
+        0 => [0, 0, 0, 0],
+        p => [p, p + 1, p + 2, p + 3],
     };
     let clob = bind(config.host, ports[0]).await?;
     let gamma = bind(config.host, ports[1]).await?;
     let data = bind(config.host, ports[2]).await?;
+    let rtds = bind(config.host, ports[3]).await?;
     let addr = |l: &TcpListener| l.local_addr().map_err(|e| FakexError::Load(e.to_string()));
     let (clob_addr, gamma_addr, data_addr) = (addr(&clob)?, addr(&gamma)?, addr(&data)?);
+    let rtds_addr = addr(&rtds)?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let [clob_router, gamma_router, data_router] = routers(&exchange, &config);
+    let rtds_router = Router::new()
+        .route("/", get(http::rtds::rtds))
+        .fallback(http::not_found)
+        .with_state(Arc::clone(&exchange));
     let mut tasks = vec![
         serve(clob, clob_router, stop_rx.clone()),
         serve(gamma, gamma_router, stop_rx.clone()),
         serve(data, data_router, stop_rx.clone()),
+        serve(rtds, rtds_router, stop_rx.clone()),
     ];
     tasks.extend(background_tasks(&exchange, &config, &stop_rx));
-    tracing::info!(clob = %clob_addr, gamma = %gamma_addr, data = %data_addr, "fakex listening");
+    tracing::info!(clob = %clob_addr, gamma = %gamma_addr, data = %data_addr, rtds = %rtds_addr, "fakex listening");
     Ok(FakexHandle {
         clob: clob_addr,
         gamma: gamma_addr,
         data: data_addr,
+        rtds: rtds_addr,
         exchange,
         shutdown: stop_tx,
         tasks,

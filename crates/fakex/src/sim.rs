@@ -360,7 +360,13 @@ fn trade(st: &mut State, token: TokenId) -> Option<()> {
     );
     replenish(st, &mut batch, token, side);
     flush(st, batch);
-    record_trade(st, token, taker, consumed, level.price, ts);
+    // Informed: the trade goes the way the fair value points (see `styles`).
+    let informed = if taker == Side::Buy {
+        up > 0.55
+    } else {
+        up < 0.45
+    };
+    record_trade(st, token, (taker, informed), consumed, level.price, ts);
     nudge_fair(st, token, taker);
     Some(())
 }
@@ -435,7 +441,14 @@ fn replenish(st: &mut State, batch: &mut Batch, token: TokenId, side: BookSide) 
     }
 }
 
-fn record_trade(st: &mut State, token: TokenId, taker: Side, size: Size, price: Price, ts: i64) {
+fn record_trade(
+    st: &mut State,
+    token: TokenId,
+    (taker, informed): (Side, bool),
+    size: Size,
+    price: Price,
+    ts: i64,
+) {
     let Some(&(mi, _)) = st.cat.by_token.get(&token) else {
         return;
     };
@@ -444,7 +457,8 @@ fn record_trade(st: &mut State, token: TokenId, taker: Side, size: Size, price: 
     let Some(meta) = st.tape.metas.get(&token).cloned() else {
         return;
     };
-    let wallet = st.tape.pick_wallet(&mut st.rng, taker, token, size);
+    let crowd = st.tape.pick_wallet(&mut st.rng, taker, token, size);
+    let wallet = st.tape.attribute(crowd, taker, token, size, informed);
     let trade = TapeTrade {
         wallet,
         token,
@@ -453,9 +467,12 @@ fn record_trade(st: &mut State, token: TokenId, taker: Side, size: Size, price: 
         size,
         price,
         ts: ts / 1000,
+        ts_ms: ts,
+        taker: true,
         tx: Box::default(),
     };
     st.tape.add_simulated(trade);
+    st.publish_activity(st.tape.trades.len() - 1);
 }
 
 /// Moves the quote one tick: improves one side, or when the spread is a single tick, pulls

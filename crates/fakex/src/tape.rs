@@ -16,6 +16,7 @@ use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
 use crate::seed::records::{RecordedTrade, Wallet};
+use crate::styles::Styles;
 use crate::util::{hex_digest, mix, num};
 
 /// Most recent trades kept on the tape.
@@ -49,7 +50,14 @@ pub struct TapeTrade {
     pub side: Side,
     pub size: f64,
     pub price: f64,
+    /// Unix seconds, as the Data API reports it.
     pub ts: i64,
+    /// The venue time of the trade in ms (the Data API only shows seconds; tests measure
+    /// detection latency against this).
+    pub ts_ms: i64,
+    /// The wallet's role: taker (the simulator's trades, recorded trades) or maker (only
+    /// injected fills). `/trades` hides maker rows unless `takerOnly=false`, like the venue.
+    pub taker: bool,
     pub tx: Box<str>,
 }
 
@@ -87,7 +95,9 @@ pub struct Tape {
     pub tape_volume: Vec<f64>,
     /// Recorded positions (fixtures), served as-is for their wallet.
     pub recorded_positions: Vec<Map<String, Value>>,
-    pool: Vec<u32>,
+    /// Wallets with a recognisable trading style (see [`crate::styles`]).
+    pub styles: Styles,
+    pub(crate) pool: Vec<u32>,
     next_tx: u64,
     seed: u64,
 }
@@ -145,6 +155,7 @@ impl Tape {
                 .total_cmp(&tape.wallets[*a as usize].volume)
         });
         tape.pool = by_volume.into_iter().take(POOL_SIZE).collect();
+        tape.styles = Styles::choose(seed, &tape.pool);
         tape
     }
 
@@ -196,6 +207,8 @@ impl Tape {
             size: t.size,
             price: t.price,
             ts: t.timestamp,
+            ts_ms: t.timestamp.saturating_mul(1000),
+            taker: true,
             tx: t.tx.into(),
         });
     }
@@ -231,16 +244,50 @@ impl Tape {
 
     /// Records a simulated trade, giving it a fresh transaction hash.
     pub fn add_simulated(&mut self, mut trade: TapeTrade) {
-        self.next_tx += 1;
-        trade.tx = format!(
-            "0x{}",
-            hex_digest(mix(self.seed ^ 0x7478_6861_7368) ^ self.next_tx, 32)
-        )
-        .into();
+        trade.tx = self.fresh_tx().into();
         self.push(trade);
     }
 
+    fn fresh_tx(&mut self) -> String {
+        self.next_tx += 1;
+        format!(
+            "0x{}",
+            hex_digest(mix(self.seed ^ 0x7478_6861_7368) ^ self.next_tx, 32)
+        )
+    }
+
+    /// Records an injected trade (a test hook): placed in timestamp order, so a trade with an
+    /// old timestamp appears where the venue's index would put a late-settled fill. Returns
+    /// its position on the tape.
+    pub fn insert_injected(&mut self, mut trade: TapeTrade) -> usize {
+        trade.tx = self.fresh_tx().into();
+        let at = self.trades.partition_point(|t| t.ts <= trade.ts);
+        self.apply_holding(&trade);
+        self.trades.insert(at, trade);
+        if self.trades.len() > TAPE_CAP {
+            self.trades.pop_front();
+            return at.saturating_sub(1);
+        }
+        at
+    }
+
+    /// The wallet index of `address` (lowercase), adding it outside the simulator's pool.
+    pub fn wallet_for(&mut self, address: &str) -> u32 {
+        self.add_wallet(Wallet {
+            address: address.to_owned(),
+            ..Wallet::default()
+        })
+    }
+
     fn push(&mut self, t: TapeTrade) {
+        self.apply_holding(&t);
+        self.trades.push_back(t);
+        if self.trades.len() > TAPE_CAP {
+            self.trades.pop_front();
+        }
+    }
+
+    fn apply_holding(&mut self, t: &TapeTrade) {
         let h = self.holdings.entry((t.wallet, t.token)).or_default();
         match t.side {
             Side::Buy => {
@@ -260,10 +307,6 @@ impl Tape {
         }
         if let Some(v) = self.tape_volume.get_mut(t.wallet as usize) {
             *v += t.notional();
-        }
-        self.trades.push_back(t);
-        if self.trades.len() > TAPE_CAP {
-            self.trades.pop_front();
         }
     }
 

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
-use super::state::{Frame, State, TokenBook};
+use super::state::{ActivityFrame, Frame, State, TokenBook};
 use crate::books::{self, Grid};
 use crate::catalog::spec::Quote;
 use crate::catalog::{self, Catalog, CatalogInput};
@@ -67,6 +67,7 @@ pub fn build_state(
     seed: u64,
     generated: usize,
     tx: broadcast::Sender<Arc<Frame>>,
+    activity: broadcast::Sender<Arc<ActivityFrame>>,
 ) -> (State, SeedReport) {
     let now = Utc::now();
     let Loaded {
@@ -79,7 +80,7 @@ pub fn build_state(
     add_metas(&cat, &mut tape);
     let hist = Histories::new(data.histories, now.timestamp(), seed);
     let rng = StdRng::seed_from_u64(derive_seed(seed, "simulator"));
-    let mut st = State::new(cat, rng, tape, hist, tx, seed);
+    let mut st = State::new(cat, rng, tape, hist, tx, activity, seed);
     let recorded: HashMap<TokenId, RecordedBook> =
         data.books.into_iter().map(|b| (b.asset, b)).collect();
     init_books(&mut st, &recorded);

@@ -9,6 +9,7 @@
 pub(crate) mod build;
 pub(crate) mod live;
 pub(crate) mod state;
+pub(crate) mod wallets;
 pub(crate) mod wire;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -20,10 +21,13 @@ use tokio::sync::{broadcast, watch};
 
 use crate::books::{self, Grid};
 use crate::seed::SeedReport;
-use state::{Frame, State};
+use state::{ActivityFrame, Frame, State};
+pub use wallets::{InjectedTrade, TapeRecord, WalletStyles};
 
 /// Frames buffered per connection before a slow reader is disconnected.
 const BROADCAST_CAPACITY: usize = 1 << 16;
+/// RTDS activity messages buffered per connection before a slow reader is disconnected.
+const ACTIVITY_CAPACITY: usize = 1 << 14;
 /// The venue sends no initial books to a connection past this many assets.
 pub(crate) const MAX_ASSETS_PER_CONNECTION: usize = 500;
 
@@ -53,6 +57,10 @@ pub(crate) struct Counters {
 pub struct Exchange {
     state: Mutex<State>,
     tx: broadcast::Sender<Arc<Frame>>,
+    activity: broadcast::Sender<Arc<ActivityFrame>>,
+    /// Open RTDS connections, and how many of them subscribed to `activity`/`trades`.
+    rtds_connections: AtomicUsize,
+    activity_subscriptions: AtomicUsize,
     disconnect: watch::Sender<u64>,
     /// Connections with an id below this are stalled (0 = none).
     stall_below: AtomicU64,
@@ -88,11 +96,22 @@ impl Exchange {
         ws_faults: WsFaults,
     ) -> Exchange {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let (state, report) = build::build_state(seed_dir, time_shift, seed, generated, tx.clone());
+        let (activity, _) = broadcast::channel(ACTIVITY_CAPACITY);
+        let (state, report) = build::build_state(
+            seed_dir,
+            time_shift,
+            seed,
+            generated,
+            tx.clone(),
+            activity.clone(),
+        );
         let (disconnect, _) = watch::channel(0);
         Exchange {
             state: Mutex::new(state),
             tx,
+            activity,
+            rtds_connections: AtomicUsize::new(0),
+            activity_subscriptions: AtomicUsize::new(0),
             disconnect,
             stall_below: AtomicU64::new(0),
             next_conn: AtomicU64::new(1),
@@ -164,7 +183,7 @@ impl Exchange {
         }
     }
 
-    /// Closes every WebSocket connection now with a Close frame.
+    /// Closes every WebSocket connection (market channel and RTDS) now with a Close frame.
     pub fn disconnect_all(&self) {
         self.disconnect.send_modify(|generation| *generation += 1);
     }

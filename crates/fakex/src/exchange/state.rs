@@ -28,6 +28,14 @@ pub struct Frame {
     pub text: Utf8Bytes,
 }
 
+/// A pre-serialised RTDS `activity`/`trades` message, with what its subscription filters match.
+#[derive(Debug)]
+pub struct ActivityFrame {
+    pub event_slug: String,
+    pub market_slug: String,
+    pub text: Utf8Bytes,
+}
+
 /// A token's live book and last trade.
 #[derive(Debug, Clone)]
 pub struct TokenBook {
@@ -70,6 +78,8 @@ pub struct State {
     pub seq: u64,
     last_ts: i64,
     pub tx: broadcast::Sender<Arc<Frame>>,
+    /// The RTDS activity stream: every trade added to the tape, as it happens.
+    pub activity: broadcast::Sender<Arc<ActivityFrame>>,
     pub seed: u64,
     /// Accounts, API keys, fakex orders and trades (see [`crate::trading`]).
     pub trading: crate::trading::Trading,
@@ -83,6 +93,7 @@ impl State {
         tape: Tape,
         hist: Histories,
         tx: broadcast::Sender<Arc<Frame>>,
+        activity: broadcast::Sender<Arc<ActivityFrame>>,
         seed: u64,
     ) -> State {
         let fair = vec![0.0; cat.markets.len()];
@@ -99,6 +110,7 @@ impl State {
             seq: 0,
             last_ts: 0,
             tx,
+            activity,
             seed,
             trading: crate::trading::Trading::default(),
         }
@@ -127,6 +139,30 @@ impl State {
         };
         // An error only means nobody is listening.
         let _ = self.tx.send(Arc::new(frame));
+    }
+
+    /// Pushes the tape trade at `index` to RTDS activity subscribers (nothing to do without any).
+    pub fn publish_activity(&self, index: usize) {
+        if self.activity.receiver_count() == 0 {
+            return;
+        }
+        let Some(t) = self.tape.trades.get(index) else {
+            return;
+        };
+        let text = serde_json::json!({
+            "topic": "activity",
+            "type": "trades",
+            "timestamp": crate::util::now_ms(),
+            "payload": self.tape.trade_json(t),
+        })
+        .to_string();
+        let frame = ActivityFrame {
+            event_slug: t.meta.event_slug.clone(),
+            market_slug: t.meta.slug.clone(),
+            text: Utf8Bytes::from(text),
+        };
+        // An error only means nobody is listening.
+        let _ = self.activity.send(Arc::new(frame));
     }
 
     pub fn subscribe_token(&mut self, token: TokenId) {

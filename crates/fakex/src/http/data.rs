@@ -84,6 +84,7 @@ fn wallet_index(st: &ExState, user: &str) -> Option<u32> {
     st.tape.wallet_index.get(user).copied()
 }
 
+/// `/trades` shows maker fills only with `takerOnly=false` (the venue's default is `true`).
 fn trade_matches(t: &TapeTrade, wallet: Option<u32>, f: &MarketFilter, side: Option<Side>) -> bool {
     wallet.is_none_or(|w| t.wallet == w)
         && side.is_none_or(|s| t.side == s)
@@ -95,7 +96,7 @@ async fn trades(State(ex): Ex, RawQuery(raw): RawQuery) -> HttpResult {
     let user = user_param(&q, false)?;
     let (limit, offset) = (q.limit(100, 10_000)?, q.offset()?.min(10_000));
     let (filter, side) = (MarketFilter::parse(&q)?, side_param(&q)?);
-    let _taker_only = q.bool("takerOnly")?;
+    let taker_only = q.bool("takerOnly")?.unwrap_or(true);
     let min_amount: Option<f64> = q.parse("filterAmount")?;
     let cash = match q.get("filterType").map(str::to_ascii_uppercase).as_deref() {
         None | Some("CASH") => true,
@@ -116,6 +117,7 @@ async fn trades(State(ex): Ex, RawQuery(raw): RawQuery) -> HttpResult {
         .iter()
         .rev()
         .filter(|t| trade_matches(t, wallet, &filter, side))
+        .filter(|t| t.taker || !taker_only)
         .filter(|t| min_amount.is_none_or(|m| if cash { t.notional() >= m } else { t.size >= m }))
         .skip(offset)
         .take(limit)

@@ -1,4 +1,4 @@
-//! The HTTP side: one axum router per service (CLOB + market WS, Gamma, Data API), each on
+//! The HTTP side: one axum router per service (CLOB + market WS, Gamma, Data API, RTDS), each on
 //! its own listener because their paths collide (`/`, `/markets`, `/trades` mean different
 //! things on each), plus the shared plumbing: query parsing that keeps repeated keys, JSON
 //! errors that name the offending parameter, and the fault-injection middleware.
@@ -7,6 +7,7 @@ pub(crate) mod clob;
 pub(crate) mod clob_markets;
 pub(crate) mod data;
 pub(crate) mod gamma;
+pub(crate) mod rtds;
 pub(crate) mod ws;
 
 use std::str::FromStr;
