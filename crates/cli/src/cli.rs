@@ -53,6 +53,20 @@ pub enum Command {
     Status(ListArgs),
     /// Re-run a journal and compare every decision fingerprint; exits non-zero on a difference.
     Replay(ReplayArgs),
+    /// The decision log: every stage's decisions with their reasons; --verify checks its hash chain.
+    Decisions(DecisionsArgs),
+    /// Stop new entries (exits keep running) until `polybot resume`.
+    Halt(HaltArgs),
+    /// Lift an operator halt and reset a tripped drawdown kill.
+    Resume(RiskWaitArgs),
+    /// Stop copying a trader.
+    Cutoff(CutoffArgs),
+    /// Copy a cut-off trader again.
+    Uncutoff(UncutoffArgs),
+    /// Whale scanner: tracked wallets' positions, deltas since the last run, conviction signals, SMI, net flow.
+    Whales(WhalesArgs),
+    /// Watched and leaderboard traders: score, copyable or why not, cut off or not.
+    Traders(TradersArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +110,29 @@ pub struct ReplayArgs {
     pub journal: PathBuf,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecisionsArgs {
+    /// Only this stage: SCAN, RESEARCH, FORECAST, EDGE, RISK, SIZE, EXECUTE, MONITOR or EXIT.
+    #[arg(long)]
+    pub stage: Option<polybot_engine::Stage>,
+    /// Only this market: a token id, or a condition id (0x…).
+    #[arg(long)]
+    pub market: Option<String>,
+    /// How many records: the latest, or with --after the first after that seq.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Records after this seq, oldest first (to read through the log page by page).
+    #[arg(long)]
+    pub after: Option<i64>,
+    /// One JSON object per line, as in <data_dir>/decisions.jsonl.
+    #[arg(long)]
+    pub json: bool,
+    /// Check the hash chain in the store and in decisions.jsonl; exits non-zero naming the first
+    /// bad record.
+    #[arg(long, conflicts_with_all = ["stage", "market", "after"])]
+    pub verify: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,4 +318,62 @@ pub enum ConfigCommand {
     Check,
     /// Print the effective configuration as TOML.
     Show,
+}
+
+#[derive(Debug, Args)]
+pub struct RiskWaitArgs {
+    /// How long to wait for a running engine to apply it (without one it is applied when the
+    /// engine next starts, before it trades).
+    #[arg(long, default_value = "5s", value_parser = crate::duration::parse)]
+    pub wait: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct HaltArgs {
+    /// Why: recorded in the decision log and shown by `polybot status`.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub wait: RiskWaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CutoffArgs {
+    /// The trader's wallet (0x address).
+    #[arg(long)]
+    pub wallet: String,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub wait: RiskWaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UncutoffArgs {
+    /// The trader's wallet (0x address).
+    #[arg(long)]
+    pub wallet: String,
+    #[command(flatten)]
+    pub wait: RiskWaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WhalesArgs {
+    /// A wallet to scan (0x address; repeatable), besides [wallets].watch.
+    #[arg(long = "wallet")]
+    pub wallets: Vec<String>,
+    /// Without wallets, scan the leaderboard's top N (default [wallets].discovery_limit).
+    #[arg(long)]
+    pub top: Option<u32>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TradersArgs {
+    /// Leaderboard candidates to list besides [wallets].watch (default [wallets].discovery_limit; 0 = none).
+    #[arg(long)]
+    pub top: Option<u32>,
+    #[arg(long)]
+    pub json: bool,
 }

@@ -50,6 +50,33 @@ fn error_chain(error: &anyhow::Error) -> String {
     out
 }
 
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context::load(&cli)?;
+    ctx.init_logging()?;
+    match &cli.command {
+        Command::Demo(args) => commands::demo::run(ctx, args).await,
+        Command::Scan(args) => commands::scan::run(&ctx, args).await,
+        Command::Market(args) => commands::market::run(&ctx, args).await,
+        Command::Book(args) => commands::book::run(&ctx, args).await,
+        Command::Fakex(args) => commands::fakex::run(args).await,
+        Command::Config(command) => commands::config::run(&ctx, command),
+        Command::Paper(args) => commands::engine::paper(&ctx, args).await,
+        Command::Run(args) => commands::engine::run(&ctx, args).await,
+        Command::Positions(args) => commands::portfolio::positions(&ctx, args).await,
+        Command::Orders(args) => commands::portfolio::orders(&ctx, args).await,
+        Command::Status(args) => commands::portfolio::status(&ctx, args).await,
+        Command::Order(command) => commands::trading::run(&ctx, command).await,
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Decisions(args) => commands::decisions::run(&ctx, args).await,
+        Command::Halt(args) => commands::risk::halt(&ctx, args).await,
+        Command::Resume(args) => commands::risk::resume(&ctx, args).await,
+        Command::Cutoff(args) => commands::risk::cutoff(&ctx, args).await,
+        Command::Uncutoff(args) => commands::risk::uncutoff(&ctx, args).await,
+        Command::Whales(args) => commands::whales::run(&ctx, args).await,
+        Command::Traders(args) => commands::traders::run(&ctx, args).await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::error_chain;
@@ -86,25 +113,5 @@ mod tests {
     fn distinct_causes_are_all_printed() {
         let e = anyhow::anyhow!("inner").context("middle").context("outer");
         assert_eq!(error_chain(&e), "outer: middle: inner");
-    }
-}
-
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = Context::load(&cli)?;
-    ctx.init_logging()?;
-    match &cli.command {
-        Command::Demo(args) => commands::demo::run(ctx, args).await,
-        Command::Scan(args) => commands::scan::run(&ctx, args).await,
-        Command::Market(args) => commands::market::run(&ctx, args).await,
-        Command::Book(args) => commands::book::run(&ctx, args).await,
-        Command::Fakex(args) => commands::fakex::run(args).await,
-        Command::Config(command) => commands::config::run(&ctx, command),
-        Command::Paper(args) => commands::engine::paper(&ctx, args).await,
-        Command::Run(args) => commands::engine::run(&ctx, args).await,
-        Command::Positions(args) => commands::portfolio::positions(&ctx, args).await,
-        Command::Orders(args) => commands::portfolio::orders(&ctx, args).await,
-        Command::Status(args) => commands::portfolio::status(&ctx, args).await,
-        Command::Order(command) => commands::trading::run(&ctx, command).await,
-        Command::Replay(args) => commands::replay::run(args),
     }
 }

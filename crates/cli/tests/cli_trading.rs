@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 mod support;
 
+use support::pick_token;
+
 use polybot_fakex::{FakexConfig, FakexHandle};
-use polybot_model::{OrderBook, TokenId};
+use polybot_model::OrderBook;
 use serde_json::Value;
 
 /// fakex with a few generated markets; `sim_interval_ms` 0 freezes the books (deterministic
@@ -84,21 +86,6 @@ fn failed(output: &Output) -> String {
 async fn json(config: &Path, args: &[&str]) -> Value {
     let out = polybot(config, args).await;
     serde_json::from_str(&ok(&out)).expect("--json prints valid JSON")
-}
-
-/// A token with a two-sided book in the middle of the range and some size at the best ask.
-fn pick_token(fx: &FakexHandle) -> (TokenId, OrderBook) {
-    let ex = fx.exchange();
-    ex.token_ids()
-        .into_iter()
-        .filter_map(|t| ex.book(t).map(|b| (t, b)))
-        .filter(|(_, b)| {
-            b.best_bid().is_some_and(|l| l.price.micros() >= 200_000)
-                && b.best_ask()
-                    .is_some_and(|l| l.price.micros() <= 800_000 && l.size.micros() >= 2_000_000)
-        })
-        .max_by_key(|(_, b)| b.asks().iter().map(|l| l.size.micros()).sum::<u64>())
-        .expect("a two-sided book")
 }
 
 fn px(micros: u32) -> String {

@@ -12,6 +12,8 @@ use alloy::signers::Signer as _;
 use alloy::signers::local::PrivateKeySigner;
 mod support;
 
+use support::pick_token;
+
 use polybot_engine::AccountId;
 use polybot_engine::orders::{OrderState, TrackedOrder};
 use polybot_fakex::{FakexConfig, FakexHandle};
@@ -48,20 +50,6 @@ fn config_file(dir: &Path, fx: &FakexHandle) -> PathBuf {
          bankroll_usdc = {BANKROLL}.0\ntick_interval_ms = 50\nheartbeat_interval_ms = 500\norder_timeout_ms = 3000\n"
     );
     support::config_file(dir, fx, &execution)
-}
-
-/// A token with a deep two-sided book.
-fn pick_token(fx: &FakexHandle) -> (TokenId, OrderBook) {
-    let ex = fx.exchange();
-    ex.token_ids()
-        .into_iter()
-        .filter_map(|t| ex.book(t).map(|b| (t, b)))
-        .filter(|(_, b)| {
-            b.best_bid().is_some_and(|l| l.price.micros() >= 200_000)
-                && b.best_ask().is_some_and(|l| l.price.micros() <= 800_000)
-        })
-        .max_by_key(|(_, b)| b.asks().iter().map(|l| l.size.micros()).sum::<u64>())
-        .expect("a two-sided book")
 }
 
 /// Twenty-five steps over twelve seconds: resting buys, market buys, FAK sells, cancel-alls,

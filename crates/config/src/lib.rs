@@ -26,6 +26,8 @@ use polybot_model::FieldError;
 use polybot_polymarket::{Endpoints, HttpConfig, WsConfig};
 use polybot_risk::{RiskConfig, SafetyConfig};
 use polybot_scanner::ScanFilters;
+use polybot_strategies::CopyConfig;
+use polybot_wallets::WalletsConfig;
 use serde::{Deserialize, Serialize};
 
 pub use env::{ENV_DATA_DIR, ENV_PREFIX, NOT_OVERRIDES};
@@ -50,6 +52,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub risk: RiskConfig,
     pub safety: SafetyConfig,
+    pub wallets: WalletsConfig,
+    pub copy: CopyConfig,
     pub alerts: AlertsConfig,
 }
 
@@ -63,12 +67,15 @@ impl Config {
         path: Option<&Path>,
         env: &BTreeMap<String, String>,
     ) -> Result<Config, ConfigError> {
-        load::load(path, env)
+        load::load(path, env, &|name| env.get(name).cloned())
     }
 
     /// [`Config::load`] with the process environment.
     pub fn load_from_process_env(path: Option<&Path>) -> Result<Config, ConfigError> {
-        Config::load(path, &load::process_env()?)
+        // Secrets never travel in the override map: the alert channels read theirs directly.
+        load::load(path, &load::process_env()?, &|name| {
+            std::env::var(name).ok()
+        })
     }
 
     /// Every invalid value, keyed `section.key`.
@@ -85,6 +92,8 @@ impl Config {
             ("secrets", self.secrets.validate()),
             ("risk", self.risk.validate()),
             ("safety", self.safety.validate()),
+            ("wallets", self.wallets.validate()),
+            ("copy", self.copy.validate()),
             ("alerts", self.alerts.validate()),
         ];
         results

@@ -17,6 +17,7 @@ use crate::{Config, ConfigError};
 pub(crate) fn load(
     path: Option<&Path>,
     vars: &BTreeMap<String, String>,
+    secret: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let schema = Schema::new();
     let mut table = match path {
@@ -32,9 +33,7 @@ pub(crate) fn load(
     let origins = env::apply(&mut table, overrides)?;
     let mut config = deserialize(table, path, &origins)?;
     // Alert channels' tokens and webhook URLs are secrets: only the environment holds them.
-    config
-        .alerts
-        .apply_secret_env(|name| vars.get(name).cloned());
+    config.alerts.apply_secret_env(secret);
     let errors = annotate(config.field_errors(), &origins);
     if errors.is_empty() {
         Ok(config)

@@ -11,7 +11,7 @@ use crate::{Config, ConfigError};
 
 /// The configuration sections, in file order. Section names contain no `_`, which is what makes
 /// `POLYBOT_<SECTION>_<KEY>` unambiguous.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 13] = [
     "storage",
     "polymarket",
     "http",
@@ -22,12 +22,15 @@ pub const SECTIONS: [&str; 11] = [
     "secrets",
     "risk",
     "safety",
+    "wallets",
+    "copy",
     "alerts",
 ];
 
 /// Keys whose default is `None`, which TOML cannot represent, so the serialized defaults lack
 /// them. Each is a path, so it is text.
-pub const OPTIONAL_KEYS: [(&str, &str); 1] = [("secrets", "keystore_path")];
+pub const OPTIONAL_KEYS: [(&str, &str); 2] =
+    [("secrets", "keystore_path"), ("wallets", "rtds_url")];
 
 /// How an environment override's text becomes a TOML value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

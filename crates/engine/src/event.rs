@@ -61,6 +61,29 @@ pub enum Event {
     Venue { report: VenueReport, ts: i64 },
     /// Time passes (timers, expiries, TWAP slices).
     Tick { ts: i64 },
+    /// A tracked wallet traded (copy trading's signal), as the wallet tracker detected it.
+    /// Boxed: market events stay small on the hot path.
+    LeaderTrade { trade: Box<LeaderTrade>, ts: i64 },
+}
+
+/// A trade by a tracked wallet, with what the tracker knows about the trader at that moment
+/// (so a replay sees the same score the run saw).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderTrade {
+    pub wallet: String,
+    pub label: Option<String>,
+    /// The outcome token traded (YES or NO; the tracker resolved the outcome index).
+    pub token: TokenId,
+    pub side: Side,
+    pub price: Price,
+    pub size: Size,
+    /// When the trade happened at the venue (the signal's age is measured from it).
+    pub timestamp_ms: i64,
+    pub tx_hash: String,
+    /// The trader's composite score in [0, 1], when scored.
+    pub score: Option<polybot_model::Probability>,
+    /// Why the trader cannot be copied (high frequency, scalping, ...), if so.
+    pub uncopyable: Option<String>,
 }
 
 impl Event {
@@ -77,7 +100,8 @@ impl Event {
             | Event::Operator { ts, .. }
             | Event::Redeemed { ts, .. }
             | Event::Market { ts, .. }
-            | Event::Tick { ts } => *ts,
+            | Event::Tick { ts }
+            | Event::LeaderTrade { ts, .. } => *ts,
         }
     }
 

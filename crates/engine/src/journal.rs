@@ -14,7 +14,7 @@ use crate::fingerprint::Fingerprint;
 use crate::session::SessionHeader;
 
 /// One journal line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
     /// How the session began (first line).

@@ -21,6 +21,8 @@ pub enum OperatorCommand {
     CancelAll {
         token: Option<TokenId>,
     },
+    /// Halt or resume new entries, cut a copied trader off or restore them.
+    Risk(crate::kernel::RiskCommand),
 }
 
 /// A manual order: a limit or market order, or the parent of a TWAP or iceberg.
@@ -68,6 +70,7 @@ impl OperatorCommand {
                 client_id: *client_id,
             },
             OperatorCommand::CancelAll { token } => Intent::CancelAll { token: *token },
+            OperatorCommand::Risk(_) => return Err("not_an_order"),
         })
     }
 }

@@ -5,7 +5,7 @@
 use polybot_model::{TokenId, Usdc};
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::{Kernel, Restored, RunningAlgo};
+use crate::kernel::{Kernel, MarketMeta, Restored, RiskSetup, RunningAlgo};
 use crate::ledger::{AccountId, Fill, FillStatus, Ledger, LedgerError, Resolution};
 use crate::orders::{MarketRules, TrackedOrder};
 use crate::sim::{SimConfig, SimMarket, SimVenue};
@@ -32,11 +32,15 @@ impl std::fmt::Display for Mode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionMarket {
     pub token: TokenId,
     pub rules: MarketRules,
     pub taker_fee_bps: u32,
+    /// What the risk engine knows about the market, when the driver knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boxed: market events stay small on the hot path.
+    pub meta: Option<Box<MarketMeta>>,
 }
 
 /// The simulated venue's setup (paper and backtest).
@@ -46,7 +50,7 @@ pub struct SimSetup {
     pub trade_prefix: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionHeader {
     pub format: u32,
     pub mode: Mode,
@@ -62,6 +66,9 @@ pub struct SessionHeader {
     pub orders: Vec<TrackedOrder>,
     pub algos: Vec<RunningAlgo>,
     pub next_id: u64,
+    /// The risk engine's configuration and restored memory.
+    #[serde(default)]
+    pub risk: RiskSetup,
 }
 
 impl SessionHeader {
@@ -88,8 +95,9 @@ impl SessionHeader {
     pub fn build_kernel<V: Venue>(&self, venue: V) -> Result<Kernel<V>, LedgerError> {
         let mut kernel = Kernel::new(venue);
         for market in &self.markets {
-            kernel.add_market(market.token, market.rules);
+            kernel.add_session_market(market);
         }
+        kernel.set_risk(self.risk.clone());
         kernel.restore(Restored {
             ledger: self.ledger()?,
             orders: self.orders.clone(),

@@ -20,6 +20,8 @@ pub struct View<'a> {
     pub orders: &'a BTreeMap<ClientOrderId, TrackedOrder>,
     /// Ids of the orders that may still trade.
     pub open: &'a BTreeSet<ClientOrderId>,
+    /// The risk engine's memory: halts, copied leaders per position, trader cutoffs.
+    pub risk: &'a crate::kernel::RiskMemory,
 }
 
 impl View<'_> {
@@ -64,6 +66,18 @@ pub enum Intent {
     Cancel { client_id: ClientOrderId },
     /// Cancel this account's open orders, on one token or all.
     CancelAll { token: Option<TokenId> },
+    /// A buy the risk engine checks against the whole portfolio and sizes (fractional Kelly
+    /// under every cap): how strategies with a view on probability trade.
+    Enter(crate::kernel::Entry),
+    /// Sell a held position; exits pass every halt.
+    Exit(crate::kernel::Exit),
+    /// A signal the strategy looked at and let go, with the reason code (`price_moved`,
+    /// `stale_signal`, ...), so every skipped signal leaves a record.
+    Skip {
+        token: TokenId,
+        code: &'static str,
+        detail: String,
+    },
 }
 
 pub trait Strategy {

@@ -3,6 +3,8 @@
 //! journal it, let the kernel handle it, persist what changed (one transaction), then release
 //! the venue's held orders — see the crate docs for why that order matters.
 
+mod leaders;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,12 +22,16 @@ use polybot_polymarket::{MarketEvent, MarketStream, Polymarket, Publish};
 use polybot_store::Store;
 use tokio::sync::{broadcast, mpsc};
 
+use crate::copy::LeaderFeed;
+use crate::decision_log::DecisionLog;
 use crate::lock::EngineLock;
 use crate::manual::{COMMAND_KIND, MANUAL_ACCOUNT, OperatorRequest};
 use crate::markets::{self, MarketInfo};
 use crate::persist::persist;
 use crate::recovery::{self, Recovered};
 use crate::{Result, RunError, now_ms};
+use polybot_alerts::AlertDispatcher;
+use polybot_strategies::CopyStrategy;
 
 /// How long the engine runs.
 #[derive(Debug, Clone, Default)]
@@ -160,18 +166,34 @@ impl Engine {
         sim: Option<SimSetup>,
     ) -> Result<(Recovered, Vec<MarketInfo>)> {
         recovery::check_mode(&self.store, mode).await?;
-        let bankroll = Usdc::parse_rounded(&format!("{:.6}", self.config.execution.bankroll_usdc))
-            .map_err(|e| RunError::Setup(format!("execution.bankroll_usdc: {e}")))?;
-        let accounts = [AccountId::new(MANUAL_ACCOUNT)];
+        let dollars = |key: &str, value: f64| {
+            Usdc::parse_rounded(&format!("{value:.6}"))
+                .map_err(|e| RunError::Setup(format!("{key}: {e}")))
+        };
+        let mut accounts = vec![(
+            AccountId::new(MANUAL_ACCOUNT),
+            dollars(
+                "execution.bankroll_usdc",
+                self.config.execution.bankroll_usdc,
+            )?,
+        )];
+        if self.config.copy.enabled {
+            accounts.push((
+                AccountId::new(self.config.copy.account.clone()),
+                dollars("copy.bankroll_usdc", self.config.copy.bankroll_usdc)?,
+            ));
+        }
         // First pass without markets, to learn which tokens the state involves.
         let probe = recovery::recover(
             &self.store,
-            mode,
-            started_ms,
-            Vec::new(),
-            sim,
-            &accounts,
-            bankroll,
+            recovery::SessionStart {
+                mode,
+                started_ms,
+                markets: Vec::new(),
+                sim,
+                accounts: &accounts,
+                risk: &self.config.risk,
+            },
         )
         .await?;
         let tokens = self.tokens_of(&probe).await?;
@@ -185,7 +207,7 @@ impl Engine {
             }
         }
         let mut recovered = probe;
-        recovered.header.markets = infos.iter().map(|i| i.session).collect();
+        recovered.header.markets = infos.iter().map(|i| i.session.clone()).collect();
         Ok((recovered, infos))
     }
 
@@ -235,6 +257,13 @@ struct Runner<V: Venue> {
     last_command_ms: i64,
     /// Tokens whose book snapshot has arrived (and not been lost since).
     ready: BTreeSet<TokenId>,
+    /// `<data_dir>/decisions.jsonl`, the copy of the store's decision log.
+    decision_log: DecisionLog,
+    /// Copy trading's leader trades, and those waiting for their market's first book.
+    leaders: Option<LeaderFeed>,
+    waiting_leaders: Vec<(polybot_wallets::DetectedTrade, i64)>,
+    /// Fills, halts, breaches and anomalies go to the configured channels, never blocking.
+    alerts: AlertDispatcher,
 }
 
 /// How long a stopping engine waits for orders in flight.
@@ -246,7 +275,7 @@ const BOOK_WAIT_MS: i64 = 10_000;
 impl<V: Venue + LiveRules> Runner<V> {
     fn new(
         engine: Engine,
-        kernel: Kernel<V>,
+        mut kernel: Kernel<V>,
         recovered: &Recovered,
         infos: Vec<MarketInfo>,
         reports: Option<mpsc::UnboundedReceiver<Event>>,
@@ -262,6 +291,11 @@ impl<V: Venue + LiveRules> Runner<V> {
         journal.session(header)?;
         journal.flush()?;
         let tokens = infos.into_iter().map(|i| (i.session.token, i)).collect();
+        let alerts = AlertDispatcher::from_config(&engine.config.alerts)
+            .map_err(|e| RunError::Setup(format!("alerts: {e}")))?;
+        if engine.config.copy.enabled {
+            kernel.add_strategy(Box::new(CopyStrategy::new(engine.config.copy.clone())));
+        }
         tracing::info!(
             mode = %header.mode,
             journal = %journal_path.display(),
@@ -271,6 +305,7 @@ impl<V: Venue + LiveRules> Runner<V> {
             "engine started (state recovered from the store)"
         );
         Ok(Runner {
+            decision_log: DecisionLog::new(&engine.config.storage.data_dir),
             mode: header.mode,
             engine,
             kernel,
@@ -286,6 +321,9 @@ impl<V: Venue + LiveRules> Runner<V> {
             last_snapshot_ms: 0,
             last_command_ms: now_ms(),
             ready: BTreeSet::new(),
+            leaders: None,
+            waiting_leaders: Vec::new(),
+            alerts,
         })
     }
 
@@ -294,7 +332,12 @@ impl<V: Venue + LiveRules> Runner<V> {
         options: &EngineOptions,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<RunSummary> {
+        self.decision_log.open(&self.engine.store).await;
         self.restart_stream();
+        // Halts and cutoffs queued while no engine ran take effect before any market event.
+        self.sync_safety(now_ms()).await?;
+        self.run_commands(now_ms()).await?;
+        self.leaders = LeaderFeed::start(&self.engine.config).await?;
         let exec = &self.engine.config.execution;
         let mut tick = tokio::time::interval(Duration::from_millis(exec.tick_interval_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -313,8 +356,11 @@ impl<V: Venue + LiveRules> Runner<V> {
                 () = &mut sleep_until => break,
                 market = recv_market(&mut self.market_rx) => self.on_market(market).await?,
                 Some(event) = recv_report(&mut self.reports) => self.process(event, None).await?,
+                Some(trade) = recv_leader(&mut self.leaders) => self.on_leader_trade(trade).await?,
                 _ = tick.tick() => {
                     let now = now_ms();
+                    self.sync_safety(now).await?;
+                    self.release_waiting_leaders(now).await?;
                     self.process(Event::Tick { ts: now }, None).await?;
                     let idle = self.run_commands(now).await?;
                     self.maybe_snapshot(now).await?;
@@ -374,6 +420,7 @@ impl<V: Venue + LiveRules> Runner<V> {
                         Decision::Placed { .. }
                             | Decision::AlgoStarted { .. }
                             | Decision::CancelSent { .. }
+                            | Decision::RiskState { .. }
                     )
                 });
                 let result = serde_json::to_string(&changes.decisions).unwrap_or_default();
@@ -382,13 +429,17 @@ impl<V: Venue + LiveRules> Runner<V> {
             .into_iter()
             .collect();
         if !changes.is_empty() || !completed.is_empty() {
-            persist(&self.engine.store, &changes, &completed, event.ts()).await?;
+            let logged = persist(&self.engine.store, &changes, &completed, event.ts()).await?;
+            self.decision_log.append(&self.engine.store, &logged).await;
             self.journal.check(self.events, self.kernel.fingerprint())?;
             self.journal.flush()?;
             self.decisions += changes.decisions.len() as u64;
             self.fills += changes.fills.len() as u64;
             for decision in &changes.decisions {
                 log_decision(decision);
+                if let Some(alert) = crate::alerting::alert_for(decision, event.ts()) {
+                    self.alerts.dispatch(alert);
+                }
             }
         }
         self.kernel.venue_mut().release();
@@ -490,6 +541,45 @@ impl<V: Venue + LiveRules> Runner<V> {
         Ok(())
     }
 
+    /// Mirrors `safety.kill_switch` and the kill file into the kernel's halts, as events (so a
+    /// replay sees them), whenever either differs from what the kernel holds.
+    async fn sync_safety(&mut self, now: i64) -> Result<()> {
+        use polybot_engine::kernel::RiskCommand;
+        use polybot_engine::operator::OperatorCommand;
+        use polybot_risk::HaltSource;
+        let safety = &self.engine.config.safety;
+        let file = safety
+            .kill_file()
+            .map(|p| (p.exists(), p.display().to_string()));
+        let wanted = [
+            (
+                HaltSource::Config,
+                safety.kill_switch,
+                "safety.kill_switch = true".to_owned(),
+            ),
+            (
+                HaltSource::File,
+                file.as_ref().is_some_and(|(exists, _)| *exists),
+                file.map_or_else(String::new, |(_, path)| format!("kill file {path} exists")),
+            ),
+        ];
+        for (source, on, reason) in wanted {
+            let held = self.kernel.risk_memory().halts.get(source).is_some();
+            if held == on {
+                continue;
+            }
+            let command = OperatorCommand::Risk(RiskCommand::Switch { source, on, reason });
+            let event = Event::Operator {
+                command_id: 0,
+                account: AccountId::new(MANUAL_ACCOUNT),
+                command,
+                ts: now,
+            };
+            self.process(event, None).await?;
+        }
+        Ok(())
+    }
+
     /// Runs the due operator commands; true when none is pending.
     async fn run_commands(&mut self, now: i64) -> Result<bool> {
         let pending = self.engine.store.pending_commands().await?;
@@ -549,7 +639,7 @@ impl<V: Venue + LiveRules> Runner<V> {
             .await
             .map_err(|e| format!("unknown_token: cannot load market rules for {token}: {e}"))?;
         self.kernel.venue_mut().set_rules(&info);
-        let session = info.session;
+        let session = info.session.clone();
         self.tokens.insert(token, info);
         self.process(
             Event::Market {
@@ -612,6 +702,8 @@ impl<V: Venue + LiveRules> Runner<V> {
     }
 
     async fn finish(mut self) -> Result<RunSummary> {
+        let grace = Duration::from_millis(self.engine.config.alerts.shutdown_grace_ms);
+        self.alerts.shutdown(grace).await;
         let now = now_ms();
         self.last_snapshot_ms = 0;
         self.maybe_snapshot(now).await?;
@@ -679,6 +771,13 @@ async fn recv_market(rx: &mut Option<broadcast::Receiver<MarketEvent>>) -> Optio
             *rx = None;
             None
         }
+    }
+}
+
+async fn recv_leader(feed: &mut Option<LeaderFeed>) -> Option<polybot_wallets::DetectedTrade> {
+    match feed.as_mut() {
+        Some(feed) => feed.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -10,6 +10,9 @@
 //! What differs between paper and live is only the venue: the simulated one matching against
 //! the live books, or signed orders to the CLOB behind the three gates of [`gates`].
 
+pub mod alerting;
+pub mod copy;
+pub mod decision_log;
 pub mod driver;
 pub mod gates;
 pub mod lock;
@@ -19,6 +22,7 @@ pub mod persist;
 pub mod recovery;
 pub mod signer;
 
+pub use decision_log::DecisionLog;
 pub use driver::{Engine, EngineOptions, RunSummary};
 pub use gates::{Gates, LiveDecision};
 pub use lock::EngineLock;

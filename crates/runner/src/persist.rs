@@ -1,18 +1,19 @@
 //! Writing what one event changed: one transaction, so a crash leaves all of it or none.
 
 use polybot_engine::Changes;
-use polybot_store::{Batch, Store};
+use polybot_store::{Batch, LoggedDecision, Store};
 
 use crate::Result;
-use crate::recovery::ALGOS_KEY;
+use crate::recovery::{ALGOS_KEY, RISK_KEY};
 
-/// Persists `changes` (stamped `now_ms`) and completes the operator commands in `completed`.
+/// Persists `changes` (stamped `now_ms`) and completes the operator commands in `completed`;
+/// returns the decisions as the store's log now holds them (for `decisions.jsonl`).
 pub async fn persist(
     store: &Store,
     changes: &Changes,
     completed: &[(i64, bool, String)],
     now_ms: i64,
-) -> Result<()> {
+) -> Result<Vec<LoggedDecision>> {
     let resolutions: Vec<_> = changes
         .resolutions
         .iter()
@@ -24,16 +25,24 @@ pub async fn persist(
         .iter()
         .map(|d| (now_ms, d.clone()))
         .collect();
-    let kv = match &changes.algos {
-        Some(algos) => vec![(
+    let mut kv = Vec::new();
+    if let Some(algos) = &changes.algos {
+        kv.push((
             ALGOS_KEY,
             serde_json::to_value(algos).map_err(|e| {
                 crate::RunError::Setup(format!("cannot serialize the running algos: {e}"))
             })?,
-        )],
-        None => Vec::new(),
-    };
-    store
+        ));
+    }
+    if let Some(risk) = &changes.risk {
+        kv.push((
+            RISK_KEY,
+            serde_json::to_value(risk).map_err(|e| {
+                crate::RunError::Setup(format!("cannot serialize the risk state: {e}"))
+            })?,
+        ));
+    }
+    let logged = store
         .commit_batch(&Batch {
             fills: &changes.fills,
             statuses: &changes.statuses,
@@ -46,5 +55,5 @@ pub async fn persist(
             now_ms,
         })
         .await?;
-    Ok(())
+    Ok(logged)
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use polybot_engine::kernel::{RiskMemory, RiskSetup};
 use polybot_engine::orders::{OrderState, TrackedOrder};
 use polybot_engine::session::{FORMAT, Mode, SessionHeader, SessionMarket, SimSetup};
 use polybot_engine::{AccountId, FillStatus, RunningAlgo};
@@ -13,6 +14,8 @@ use crate::Result;
 
 /// The kv key of the running execution algorithms.
 pub const ALGOS_KEY: &str = "engine.algos";
+/// The risk engine's memory (halts, drawdown guard, leaders, breakers, positions' entry times).
+pub const RISK_KEY: &str = "engine.risk";
 /// The kv key recording whether this data directory trades on paper or live.
 pub const MODE_KEY: &str = "engine.mode";
 
@@ -36,26 +39,38 @@ pub async fn check_mode(store: &Store, mode: Mode) -> Result<()> {
     }
 }
 
-/// Loads the state to resume from. Accounts in `accounts` that the store lacks are created with
-/// `bankroll`. In live mode an order stored as sent without a venue id may or may not have
+/// What a session starts with besides the store: its mode and time, the markets it follows,
+/// the simulated venue (paper), the accounts it trades for and the risk configuration.
+pub struct SessionStart<'a> {
+    pub mode: Mode,
+    pub started_ms: i64,
+    pub markets: Vec<SessionMarket>,
+    pub sim: Option<SimSetup>,
+    /// The accounts to trade for, each with the bankroll it opens with if the store lacks it.
+    pub accounts: &'a [(AccountId, Usdc)],
+    pub risk: &'a polybot_risk::RiskConfig,
+}
+
+/// Loads the state to resume from. Accounts the store lacks are created with the start's
+/// bankroll. In live mode an order stored as sent without a venue id may or may not have
 /// reached the exchange: it is marked unknown, for reconciliation to settle.
-pub async fn recover(
-    store: &Store,
-    mode: Mode,
-    started_ms: i64,
-    markets: Vec<SessionMarket>,
-    sim: Option<SimSetup>,
-    accounts: &[AccountId],
-    bankroll: Usdc,
-) -> Result<Recovered> {
+pub async fn recover(store: &Store, start: SessionStart<'_>) -> Result<Recovered> {
+    let SessionStart {
+        mode,
+        started_ms,
+        markets,
+        sim,
+        accounts,
+        risk: risk_config,
+    } = start;
     let known: BTreeSet<AccountId> = store
         .accounts()
         .await?
         .into_iter()
         .map(|(a, _)| a)
         .collect();
-    for account in accounts.iter().filter(|a| !known.contains(*a)) {
-        store.upsert_account(account, bankroll).await?;
+    for (account, bankroll) in accounts.iter().filter(|(a, _)| !known.contains(a)) {
+        store.upsert_account(account, *bankroll).await?;
     }
     let accounts = store.accounts().await?;
     let fills = store.fills(None).await?;
@@ -74,6 +89,7 @@ pub async fn recover(
         }
     }
     let algos: Vec<RunningAlgo> = store.kv_get(ALGOS_KEY).await?.unwrap_or_default();
+    let risk_memory: RiskMemory = store.kv_get(RISK_KEY).await?.unwrap_or_default();
     let next_id = store.max_client_id().await?.map_or(1, |id| id.0 + 1);
     let mut all_orders = Vec::new();
     for (account, _) in &accounts {
@@ -96,6 +112,10 @@ pub async fn recover(
             orders,
             algos,
             next_id,
+            risk: RiskSetup {
+                config: risk_config.clone(),
+                memory: risk_memory,
+            },
         },
         all_orders,
         fills: fill_status,

@@ -11,7 +11,7 @@ use polybot_model::ConditionId;
 
 use crate::codec::{now_text, to_json};
 use crate::commands::write_completion;
-use crate::decisions::DecisionRow;
+use crate::decisions::{DecisionRow, LoggedDecision, append_chained};
 use crate::error::{Result, StoreError};
 use crate::fills::{FillRow, write_status};
 use crate::orders::OrderRow;
@@ -89,9 +89,12 @@ impl Store {
     /// encoded before the transaction opens, so an unencodable value fails the batch without
     /// touching the database and the write lock is held only for the statements. An empty batch
     /// writes nothing.
-    pub async fn commit_batch(&self, batch: &Batch<'_>) -> Result<()> {
+    ///
+    /// Returns the decisions as the log now holds them (seq, stage, market, codes, hashes), for
+    /// the copy in `decisions.jsonl`.
+    pub async fn commit_batch(&self, batch: &Batch<'_>) -> Result<Vec<LoggedDecision>> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let fills = batch
             .fills
@@ -123,8 +126,10 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(pool) => {
                 // Each part names itself in the error, so a failed batch says which write broke.
+                // IMMEDIATE: the write lock is taken (or waited for) up front, so the decision
+                // chain's tip read below is still the tip when the decisions are appended.
                 let mut tx = pool
-                    .begin()
+                    .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(StoreError::query("commit_batch"))?;
                 for row in &fills {
@@ -157,11 +162,9 @@ impl Store {
                         .await
                         .map_err(StoreError::query("commit_batch (kv)"))?;
                 }
-                for row in &decisions {
-                    row.write(&mut tx)
-                        .await
-                        .map_err(StoreError::query("commit_batch (decisions)"))?;
-                }
+                let logged = append_chained(&mut tx, &decisions)
+                    .await
+                    .map_err(StoreError::query("commit_batch (decisions)"))?;
                 for (id, ok, result) in batch.completed_commands {
                     write_completion(&mut tx, *id, *ok, result, batch.now_ms)
                         .await
@@ -170,8 +173,8 @@ impl Store {
                 tx.commit()
                     .await
                     .map_err(StoreError::query("commit_batch"))?;
+                Ok(logged)
             }
         }
-        Ok(())
     }
 }

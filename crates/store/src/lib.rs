@@ -8,7 +8,9 @@
 //! write is committed before its call returns, and WAL with `synchronous = NORMAL` keeps a
 //! commit across a process crash, so nothing acknowledged is lost to a `kill -9`. What one
 //! engine event changed is written as one [`Batch`] ([`Store::commit_batch`]), in one
-//! transaction, so a crash leaves all of an event's changes or none of them.
+//! transaction, so a crash leaves all of an event's changes or none of them. The decision log is
+//! hash-chained ([`decision_hash`]): [`Store::verify_decisions`] finds an edited, deleted or
+//! reordered record.
 //!
 //! The schema is versioned by embedded migrations applied when the store opens, so a binary
 //! never runs against a schema it does not know. Callers see only [`Store`] and plain model
@@ -17,6 +19,7 @@
 //! portable where SQLite allows it (`$n` placeholders, `ON CONFLICT … DO UPDATE`).
 
 mod batch;
+mod chain;
 mod codec;
 mod commands;
 mod decisions;
@@ -35,8 +38,9 @@ use std::path::Path;
 use sqlx::sqlite::SqlitePool;
 
 pub use batch::Batch;
+pub use chain::{ChainBreak, ChainCheck, ChainProblem, ChainReport, GENESIS_HASH, decision_hash};
 pub use commands::{CommandStatus, StoredCommand};
-pub use decisions::DecisionRecord;
+pub use decisions::{DecisionRecord, LoggedDecision};
 pub use error::{Result, StoreError};
 pub use markets::MarketQuery;
 

@@ -12,6 +12,8 @@
 //! - [`scorer`]: ROI, win rate, Brier score and edge of entries, activity, recency, holding
 //!   time → a composite score in [0, 1]; scalpers flagged uncopyable with a reason. Pure.
 //! - [`positions`]: a wallet's open positions (for the whale scanner).
+//! - [`whales`]: the whale scanner, pure: position deltas, conviction signals, the Smart Money
+//!   Index, net flow, wallet tiers and the edge adjustment fed to forecasting (seed 000).
 //! - [`config`]: the `[wallets]` section ([`WalletsConfig`]).
 //!
 //! Every Data API call goes through the connector's `Resilience` (rate limits, timeouts,
@@ -30,6 +32,7 @@ pub mod scorer;
 pub mod stream;
 pub mod tracker;
 pub mod trade;
+pub mod whales;
 
 pub use client::DataApi;
 pub use config::{WalletsConfig, WatchedWallet};
@@ -40,3 +43,7 @@ pub use positions::{PositionsFetch, WalletPosition, fetch_positions};
 pub use scorer::{ScoreContext, ScoreThresholds, TraderScore, Uncopyable, score};
 pub use tracker::{TrackerHandle, TrackerStats, start};
 pub use trade::{BinarySide, Role, Source, TradeKey, WalletTrade};
+pub use whales::{
+    ConvictionSignal, DeltaKind, PositionDelta, PositionSnapshot, SmartMoneyIndex, WalletTier,
+    WhaleScanner, conviction_signals, diff, edge_adjustment, net_flow, smart_money_index,
+};

@@ -1,10 +1,13 @@
 //! What every CLI test needs: a config file pointing the binary at a fakex on loopback, and the
 //! binary itself with the environment cleared of anything a developer's shell might set.
 
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use polybot_fakex::FakexHandle;
+use polybot_model::{OrderBook, TokenId};
 
 /// Writes `dir/polybot.toml` pointing at `fx`, with state in `dir/data`; `extra` is appended
 /// verbatim (more sections, e.g. `[execution]`).
@@ -35,4 +38,19 @@ pub fn polybot_command(config: &Path, args: &[&str]) -> Command {
         .env_remove("POLYBOT_PRIVATE_KEY")
         .env("POLYBOT_LOG", "warn");
     command
+}
+
+/// A token with a deep two-sided book, away from the price bounds.
+pub fn pick_token(fx: &FakexHandle) -> (TokenId, OrderBook) {
+    let ex = fx.exchange();
+    ex.token_ids()
+        .into_iter()
+        .filter_map(|t| ex.book(t).map(|b| (t, b)))
+        .filter(|(_, b)| {
+            b.best_bid().is_some_and(|l| l.price.micros() >= 200_000)
+                && b.best_ask()
+                    .is_some_and(|l| l.price.micros() <= 800_000 && l.size.micros() >= 2_000_000)
+        })
+        .max_by_key(|(_, b)| b.asks().iter().map(|l| l.size.micros()).sum::<u64>())
+        .expect("a two-sided book")
 }

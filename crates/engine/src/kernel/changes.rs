@@ -25,7 +25,7 @@ pub(super) struct Pending {
 
 /// Everything to persist since the last [`Kernel::take_changes`], in the order the store must
 /// apply it: fills before the orders they filled, statuses after their fills.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Changes {
     /// The current state of every order that changed.
     pub orders: Vec<TrackedOrder>,
@@ -35,6 +35,8 @@ pub struct Changes {
     pub redemptions: Vec<ConditionId>,
     /// All running algos, when any changed.
     pub algos: Option<Vec<RunningAlgo>>,
+    /// The risk engine's memory, when it changed.
+    pub risk: Option<super::RiskMemory>,
     pub decisions: Vec<Decision>,
 }
 
@@ -47,6 +49,7 @@ impl Changes {
             && self.resolutions.is_empty()
             && self.redemptions.is_empty()
             && self.algos.is_none()
+            && self.risk.is_none()
             && self.decisions.is_empty()
     }
 }
@@ -79,6 +82,7 @@ impl<V: Venue> Kernel<V> {
             algos: pending
                 .algos
                 .then(|| self.algos.values().cloned().collect()),
+            risk: std::mem::take(&mut self.risk.changed).then(|| self.risk.memory.clone()),
             decisions: std::mem::take(&mut self.decisions),
         }
     }

@@ -74,6 +74,46 @@ pub enum Decision {
     Anomaly {
         detail: String,
     },
+    /// The risk engine sized a buy (approved or not): the numbers behind it.
+    Sized {
+        account: AccountId,
+        token: TokenId,
+        shares: Size,
+        notional: Usdc,
+        /// Net edge after the fee and costs, in basis points.
+        net_edge_bp: i64,
+        /// The fraction of the bankroll staked after every multiplier, in basis points.
+        kelly_bp: i64,
+        /// What bound the size: Kelly, the strategy's request, or a cap.
+        bound_by: String,
+    },
+    /// The risk engine rejected an entry or exit: every failing check's code.
+    RiskRejected {
+        account: AccountId,
+        token: TokenId,
+        side: Side,
+        codes: Vec<String>,
+        detail: String,
+        reason: String,
+    },
+    /// An exit rule fired for a position (`take_profit`, `stop_loss`, `max_holding`, ...).
+    ExitSignal {
+        account: AccountId,
+        token: TokenId,
+        reason: String,
+    },
+    /// A strategy let a signal go (`price_moved`, `stale_signal`, `low_trader_score`, ...).
+    Skipped {
+        account: AccountId,
+        token: TokenId,
+        code: String,
+        detail: String,
+    },
+    /// The risk state changed: halted, resumed, drawdown kill, breaker, trader cutoff.
+    RiskState {
+        event: String,
+        detail: String,
+    },
 }
 
 pub(super) fn record(fp: &mut Fingerprint, decision: &Decision) {
@@ -141,5 +181,37 @@ pub(super) fn record(fp: &mut Fingerprint, decision: &Decision) {
         ]),
         Decision::AlgoDone { id, code } => fp.record(&[b"g", &id.0.to_le_bytes(), code.as_bytes()]),
         Decision::Redeemed { condition } => fp.record(&[b"D", condition.0.as_slice()]),
+        Decision::Sized {
+            token,
+            shares,
+            net_edge_bp,
+            kelly_bp,
+            bound_by,
+            ..
+        } => fp.record(&[
+            b"S",
+            &token.0.to_le_bytes::<32>(),
+            &shares.micros().to_le_bytes(),
+            &net_edge_bp.to_le_bytes(),
+            &kelly_bp.to_le_bytes(),
+            bound_by.as_bytes(),
+        ]),
+        Decision::RiskRejected {
+            token, side, codes, ..
+        } => {
+            fp.record(&[b"K", &token.0.to_le_bytes::<32>(), &[*side as u8]]);
+            for code in codes {
+                fp.record(&[b"k", code.as_bytes()]);
+            }
+        }
+        Decision::ExitSignal { token, reason, .. } => {
+            fp.record(&[b"E", &token.0.to_le_bytes::<32>(), reason.as_bytes()])
+        }
+        Decision::Skipped { token, code, .. } => {
+            fp.record(&[b"s", &token.0.to_le_bytes::<32>(), code.as_bytes()])
+        }
+        Decision::RiskState { event, detail } => {
+            fp.record(&[b"H", event.as_bytes(), detail.as_bytes()])
+        }
     }
 }

@@ -97,6 +97,18 @@ impl<V: Venue> Kernel<V> {
                     });
                 }
                 Intent::Cancel { client_id } => self.cancel(account, client_id),
+                Intent::Enter(entry) => self.enter(account, &entry),
+                Intent::Skip {
+                    token,
+                    code,
+                    detail,
+                } => self.decide(Decision::Skipped {
+                    account: account.clone(),
+                    token,
+                    code: code.to_owned(),
+                    detail,
+                }),
+                Intent::Exit(exit) => self.exit(account, &exit),
                 Intent::CancelAll { token } => {
                     let algos: Vec<_> = self
                         .algos
@@ -127,7 +139,12 @@ impl<V: Venue> Kernel<V> {
             time_in_force: new.time_in_force,
             post_only: new.post_only,
         };
-        if let Err(code) = self.check(&order) {
+        let halt = if order.side == Side::Buy {
+            self.buys_halted()
+        } else {
+            None
+        };
+        if let Err(code) = halt.map_or_else(|| self.check(&order), Err) {
             self.decide(Decision::Refused {
                 account: new.account.clone(),
                 token: new.token,

@@ -10,9 +10,11 @@
 mod algo;
 mod changes;
 mod decision;
+mod decision_meta;
 mod execute;
 mod open;
 mod reports;
+mod risk;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -35,6 +37,11 @@ use changes::Pending;
 pub use changes::{Changes, Restored};
 pub use decision::Decision;
 use decision::record;
+pub use decision_meta::{Stage, UnknownStage};
+use risk::RiskGate;
+pub use risk::{
+    Entry, Exit, MarketMeta, PositionMemo, RiskCommand, RiskMemory, RiskSetup, position_key,
+};
 
 pub struct Kernel<V: Venue> {
     venue: V,
@@ -63,6 +70,7 @@ pub struct Kernel<V: Venue> {
     decisions: Vec<Decision>,
     reports: Vec<VenueReport>,
     intents: Vec<Intent>,
+    risk: RiskGate,
 }
 
 impl<V: Venue> Kernel<V> {
@@ -85,6 +93,7 @@ impl<V: Venue> Kernel<V> {
             decisions: Vec::new(),
             reports: Vec::with_capacity(16),
             intents: Vec::with_capacity(16),
+            risk: RiskGate::default(),
         }
     }
 
@@ -95,8 +104,50 @@ impl<V: Venue> Kernel<V> {
             .or_insert_with(|| OrderBook::new(token, rules.tick));
     }
 
+    /// A market as a session header or an `Event::Market` describes it.
+    pub fn add_session_market(&mut self, market: &crate::session::SessionMarket) {
+        self.add_market(market.token, market.rules);
+        if let Some(meta) = &market.meta {
+            self.set_market_meta(market.token, MarketMeta::clone(meta));
+        }
+    }
+
     pub fn open_account(&mut self, id: AccountId, bankroll: Usdc) -> Result<(), LedgerError> {
         self.ledger.open_account(id, bankroll)
+    }
+
+    /// The risk engine's configuration and the memory a restart restored.
+    pub fn set_risk(&mut self, setup: RiskSetup) {
+        self.risk.config = setup.config;
+        self.risk.memory = setup.memory;
+    }
+
+    /// What the risk engine knows about a token's market (exposure groups, type, end, fee).
+    pub fn set_market_meta(&mut self, token: TokenId, meta: MarketMeta) {
+        self.risk.meta.insert(token, meta);
+    }
+
+    #[must_use]
+    pub fn risk_memory(&self) -> &RiskMemory {
+        &self.risk.memory
+    }
+
+    #[must_use]
+    pub fn risk_config(&self) -> &polybot_risk::RiskConfig {
+        &self.risk.config
+    }
+
+    /// Why buys are refused right now, if they are: a halt (operator, kill switch, kill file)
+    /// or the drawdown kill. Sells (exits) always pass.
+    fn buys_halted(&self) -> Option<&'static str> {
+        let memory = &self.risk.memory;
+        if memory.halts.is_halted() {
+            Some("kill_switch")
+        } else if memory.drawdown.as_ref().is_some_and(|g| g.is_tripped()) {
+            Some("max_drawdown")
+        } else {
+            None
+        }
     }
 
     pub fn add_strategy(&mut self, strategy: Box<dyn Strategy>) {
@@ -190,7 +241,16 @@ impl<V: Venue> Kernel<V> {
                 self.execute(&owner, &mut intents);
             }
         }
+        if let Event::Tick { .. } = event {
+            self.risk_tick();
+        }
         if let Event::Operator {
+            command: crate::operator::OperatorCommand::Risk(command),
+            ..
+        } = event
+        {
+            self.risk_command(command);
+        } else if let Event::Operator {
             account, command, ..
         } = event
         {
@@ -225,6 +285,7 @@ impl<V: Venue> Kernel<V> {
             ledger: &self.ledger,
             orders: &self.orders,
             open: &self.open,
+            risk: &self.risk.memory,
         }
     }
 
@@ -289,10 +350,11 @@ impl<V: Venue> Kernel<V> {
                     detail: e.to_string(),
                 }),
             },
-            Event::Market { market, .. } => self.add_market(market.token, market.rules),
+            Event::Market { market, .. } => self.add_session_market(market),
             Event::Trade { .. }
             | Event::Venue { .. }
             | Event::Tick { .. }
+            | Event::LeaderTrade { .. }
             | Event::Operator { .. } => {}
         }
     }

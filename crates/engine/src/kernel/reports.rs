@@ -4,7 +4,7 @@
 //! longer tracks (pruned after it closed): losing it would leave the books short of what the
 //! venue settled. Such a fill is still flagged, because it means our view of the order was wrong.
 
-use polybot_model::{Side, TokenId};
+use polybot_model::{Side, TokenId, Usdc};
 
 use super::Kernel;
 use super::decision::Decision;
@@ -190,8 +190,18 @@ impl<V: Venue> Kernel<V> {
             fee: *fee,
             timestamp_ms: *timestamp_ms,
         };
+        let realized = |ledger: &crate::ledger::Ledger| {
+            ledger
+                .account(account)
+                .map_or(Usdc::ZERO, |a| a.state().realized)
+        };
+        let realized_before = realized(&self.ledger);
         match self.ledger.apply_fill(fill.clone(), *status) {
-            Ok(_) => self.changes.fills.push((fill, *status)),
+            Ok(_) => {
+                self.changes.fills.push((fill, *status));
+                let closed_pnl = realized(&self.ledger).saturating_sub(realized_before);
+                self.risk_on_fill(account, *token_id, *side, *price, closed_pnl);
+            }
             Err(e) => self.decide(Decision::Anomaly {
                 detail: e.to_string(),
             }),

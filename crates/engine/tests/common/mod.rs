@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 use alloy_primitives::U256;
+use polybot_engine::kernel::RiskSetup;
 use polybot_engine::operator::{ManualOrder, OperatorCommand};
 use polybot_engine::orders::algos::AlgoSpec;
 use polybot_engine::orders::{
@@ -42,6 +43,7 @@ pub fn market(token: TokenId) -> SessionMarket {
         token,
         rules: rules(),
         taker_fee_bps: FEE_BPS,
+        meta: None,
     }
 }
 
@@ -67,6 +69,7 @@ pub fn header(tokens: &[TokenId], accounts: &[(&str, i64)]) -> SessionHeader {
         orders: Vec::new(),
         algos: Vec::new(),
         next_id: 1,
+        risk: RiskSetup::default(),
     }
 }
 

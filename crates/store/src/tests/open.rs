@@ -25,7 +25,7 @@ async fn open_creates_the_file_in_wal_mode() {
         .await
         .unwrap();
     assert_eq!(synchronous, 1);
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     store.close().await;
 }
 
@@ -44,7 +44,7 @@ async fn concurrent_first_opens_all_succeed() {
             .collect();
         for open in opens {
             let store = open.await.unwrap().expect("every concurrent open succeeds");
-            assert_eq!(store.schema_version().await.unwrap(), 3);
+            assert_eq!(store.schema_version().await.unwrap(), 4);
             store.close().await;
         }
     }
@@ -55,12 +55,12 @@ async fn migrations_are_idempotent() {
     let (_dir, path, store) = temp_store().await;
     store.close().await;
     let store = Store::open_sqlite(&path).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(store.sqlite_pool())
         .await
         .unwrap();
-    assert_eq!(applied, 3);
+    assert_eq!(applied, 4);
     store.close().await;
 }
 
@@ -97,7 +97,7 @@ async fn data_survives_close_and_reopen() {
 async fn in_memory_stores_work_and_are_private() {
     let a = Store::open("sqlite::memory:").await.unwrap();
     let b = Store::open("sqlite::memory:").await.unwrap();
-    assert_eq!(a.schema_version().await.unwrap(), 3);
+    assert_eq!(a.schema_version().await.unwrap(), 4);
     a.upsert_markets(&[sample_market(1)]).await.unwrap();
     assert_eq!(a.market_count().await.unwrap(), 1);
     assert_eq!(b.market_count().await.unwrap(), 0);
@@ -153,7 +153,7 @@ async fn url_modes_choose_whether_to_create() {
         .unwrap();
     store.close().await;
     let store = Store::open(&must_exist).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     store.close().await;
 }
 
