@@ -260,8 +260,8 @@ pub struct BookArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// How long to stream live books after the scan (e.g. 30s, 2m).
-    #[arg(long, default_value = "30s", value_parser = crate::duration::parse)]
+    /// How long to paper-trade after the scan (e.g. 60s, 5m).
+    #[arg(long, default_value = "60s", value_parser = crate::duration::parse)]
     pub duration: std::time::Duration,
     /// Base port for the embedded fake exchange (0 = any free ports).
     #[arg(long, default_value_t = 0)]

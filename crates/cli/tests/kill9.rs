@@ -265,6 +265,16 @@ async fn kill_9_at_twenty_random_moments_loses_nothing_and_duplicates_nothing() 
         account.trades.len(),
         "every fakex trade of ours is one stored fill"
     );
+    // Twenty kills later, the decision log's chain and its file still verify.
+    let verify = support::polybot_command(&config, &["decisions", "--verify"])
+        .output()
+        .expect("polybot runs");
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }
 
 fn alloy_primitives_hex(bytes: &[u8]) -> String {

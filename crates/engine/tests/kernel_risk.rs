@@ -225,6 +225,10 @@ fn take_profit_fires_on_a_tick_and_sells_once() {
     assert_eq!(sells.len(), 1);
     step(&mut k, &tick(T0 + 1_100));
     assert_eq!(position(&k, STRAT, t), Size::ZERO);
+    assert_eq!(
+        (k.risk_memory().closes_won, k.risk_memory().closes_lost),
+        (1, 0)
+    );
     let d = step(&mut k, &tick(T0 + 10_000));
     assert!(d.is_empty(), "nothing left to exit: {d:#?}");
 }

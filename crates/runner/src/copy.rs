@@ -11,6 +11,7 @@ use polybot_config::Config;
 use polybot_engine::Event;
 use polybot_engine::event::LeaderTrade;
 use polybot_model::Probability;
+use polybot_polymarket::Polymarket;
 use polybot_wallets::poll::{Paging, fetch_window};
 use polybot_wallets::{
     DataApi, DetectedTrade, DiscoveryQuery, ScoreContext, TrackerHandle, WatchedWallet, discover,
@@ -54,7 +55,7 @@ impl Drop for LeaderFeed {
 impl LeaderFeed {
     /// Starts tracking `[wallets].watch`, or the leaderboard's top wallets when none are
     /// listed; `None` when copy trading is off or there is no one to follow.
-    pub async fn start(config: &Config) -> Result<Option<LeaderFeed>> {
+    pub async fn start(config: &Config, connector: Polymarket) -> Result<Option<LeaderFeed>> {
         if !config.copy.enabled {
             return Ok(None);
         }
@@ -84,6 +85,7 @@ impl LeaderFeed {
         let scores: Scores = Arc::default();
         let scorer = tokio::spawn(refresh_scores(
             api,
+            connector,
             addresses.clone(),
             wallets.clone(),
             scores.clone(),
@@ -134,6 +136,7 @@ impl LeaderFeed {
 /// Scores every leader from their recent fills, now and every few minutes.
 async fn refresh_scores(
     api: DataApi,
+    connector: Polymarket,
     wallets: Vec<Address>,
     config: polybot_wallets::WalletsConfig,
     scores: Scores,
@@ -148,9 +151,25 @@ async fn refresh_scores(
         for wallet in &wallets {
             match fetch_window(&api, *wallet, now - SCORE_WINDOW_MS, paging).await {
                 Ok(fetch) => {
+                    // Open holdings are marked at the venue's midpoints, so a trader whose
+                    // entries moved their way scores for it before the markets resolve.
+                    let tokens: Vec<_> = fetch
+                        .trades
+                        .iter()
+                        .map(|t| t.token)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    let marks = match connector.midpoints(&tokens).await {
+                        Ok(marks) => marks.into_iter().collect(),
+                        Err(e) => {
+                            tracing::debug!(%wallet, error = %e, "no marks for scoring");
+                            HashMap::new()
+                        }
+                    };
                     let ctx = ScoreContext {
                         resolutions: HashMap::new(),
-                        marks: HashMap::new(),
+                        marks,
                         now_ms: now,
                     };
                     let s = score(*wallet, &fetch.trades, &ctx, &config.thresholds());

@@ -4,6 +4,7 @@
 //! the venue's held orders — see the crate docs for why that order matters.
 
 mod leaders;
+mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -264,6 +265,7 @@ struct Runner<V: Venue> {
     waiting_leaders: Vec<(polybot_wallets::DetectedTrade, i64)>,
     /// Fills, halts, breaches and anomalies go to the configured channels, never blocking.
     alerts: AlertDispatcher,
+    daily: summary::DailyTally,
 }
 
 /// How long a stopping engine waits for orders in flight.
@@ -324,6 +326,7 @@ impl<V: Venue + LiveRules> Runner<V> {
             leaders: None,
             waiting_leaders: Vec::new(),
             alerts,
+            daily: summary::DailyTally::default(),
         })
     }
 
@@ -337,7 +340,8 @@ impl<V: Venue + LiveRules> Runner<V> {
         // Halts and cutoffs queued while no engine ran take effect before any market event.
         self.sync_safety(now_ms()).await?;
         self.run_commands(now_ms()).await?;
-        self.leaders = LeaderFeed::start(&self.engine.config).await?;
+        self.leaders =
+            LeaderFeed::start(&self.engine.config, self.engine.connector.clone()).await?;
         let exec = &self.engine.config.execution;
         let mut tick = tokio::time::interval(Duration::from_millis(exec.tick_interval_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -362,6 +366,7 @@ impl<V: Venue + LiveRules> Runner<V> {
                     self.sync_safety(now).await?;
                     self.release_waiting_leaders(now).await?;
                     self.process(Event::Tick { ts: now }, None).await?;
+                    self.maybe_daily_summary(now);
                     let idle = self.run_commands(now).await?;
                     self.maybe_snapshot(now).await?;
                     if idle && options.idle_exit.is_some_and(|d| now - self.last_command_ms >= i64::try_from(d.as_millis()).unwrap_or(i64::MAX)) {
@@ -435,6 +440,7 @@ impl<V: Venue + LiveRules> Runner<V> {
             self.journal.flush()?;
             self.decisions += changes.decisions.len() as u64;
             self.fills += changes.fills.len() as u64;
+            self.daily.fills += u32::try_from(changes.fills.len()).unwrap_or(0);
             for decision in &changes.decisions {
                 log_decision(decision);
                 if let Some(alert) = crate::alerting::alert_for(decision, event.ts()) {

@@ -102,6 +102,11 @@ pub struct RiskMemory {
     pub week_start_equity: Usdc,
     /// Keyed `account/token`.
     pub positions: BTreeMap<String, PositionMemo>,
+    /// Positions closed with a realized gain and with a loss, ever (reports take differences).
+    #[serde(default)]
+    pub closes_won: u64,
+    #[serde(default)]
+    pub closes_lost: u64,
 }
 
 /// The risk engine's setup a session starts with: its configuration and the memory restored

@@ -204,6 +204,11 @@ impl<V: Venue> Kernel<V> {
                 });
             }
             (Side::Sell, held) if held.is_none_or(|s| s.is_zero()) => {
+                if realized > Usdc::ZERO {
+                    memory.closes_won += 1;
+                } else if realized < Usdc::ZERO {
+                    memory.closes_lost += 1;
+                }
                 if let Some(memo) = memory.positions.remove(&key)
                     && let Some(leader) = memo.leader
                 {
