@@ -176,6 +176,15 @@ fn a_leaders_no_buy_is_copied_on_the_no_token_and_mirrored_on_their_sell() {
         &leader_trade(tok(1), Side::Sell, "0.40", 1_000, T0 + 2_000),
     );
     assert!(d.is_empty(), "{d:#?}");
+    // One closed copy (a small loss on the spread) does not cut the leader off.
+    let d = step(
+        &mut k,
+        &leader_trade(tok(2), Side::Buy, "0.605", 1_000, T0 + 3_000),
+    );
+    assert!(
+        d.iter().any(|d| matches!(d, Decision::Placed { .. })),
+        "still copied: {d:#?}"
+    );
 }
 
 #[test]
@@ -232,6 +241,23 @@ fn a_cut_off_trader_is_not_copied() {
         })
         .collect();
     assert!(codes.iter().any(|c| c.contains("trader_cutoff")), "{d:#?}");
+    let restore = Event::Operator {
+        command_id: 2,
+        account: AccountId::new("manual"),
+        command: OperatorCommand::Risk(RiskCommand::Uncutoff {
+            wallet: LEADER.to_owned(),
+        }),
+        ts: T0 + 150,
+    };
+    step(&mut k, &restore);
+    let d = step(
+        &mut k,
+        &leader_trade(tok(1), Side::Buy, "0.40", 1_000, T0 + 200),
+    );
+    assert!(
+        d.iter().any(|d| matches!(d, Decision::Placed { .. })),
+        "copied again after uncutoff: {d:#?}"
+    );
 }
 
 #[test]

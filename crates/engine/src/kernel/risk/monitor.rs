@@ -193,6 +193,12 @@ impl<V: Venue> Kernel<V> {
             .and_then(|a| a.state().positions.get(&token))
             .map(|p| p.size);
         let now = self.now_ms;
+        // A leader's copies are measured against the copying account's bankroll: a 20 %
+        // drawdown means losing a fifth of it on that leader.
+        let base = self
+            .ledger
+            .account(account)
+            .map_or(Usdc::ZERO, |a| a.bankroll());
         let memory = &mut self.risk.memory;
         match (side, held) {
             (Side::Buy, Some(size)) if !size.is_zero() => {
@@ -215,7 +221,7 @@ impl<V: Venue> Kernel<V> {
                     let record = memory
                         .traders
                         .entry(leader.clone())
-                        .or_insert_with(|| polybot_risk::TraderRecord::new(Usdc::ZERO));
+                        .or_insert_with(|| polybot_risk::TraderRecord::new(base));
                     if record
                         .record_close(&self.risk.config, realized, now)
                         .is_some()
@@ -258,6 +264,14 @@ impl<V: Venue> Kernel<V> {
     /// Applies an operator's or the runner's risk command.
     pub(crate) fn risk_command(&mut self, command: &RiskCommand) {
         let now = self.now_ms;
+        // A leader cut off by hand before any copy closed gets a record on the largest bankroll
+        // (the copying account's, in practice), so a later uncutoff starts from a clean slate.
+        let base = self
+            .ledger
+            .accounts()
+            .map(|(_, a)| a.bankroll())
+            .max()
+            .unwrap_or(Usdc::ZERO);
         let memory = &mut self.risk.memory;
         let (event, detail) = match command {
             RiskCommand::Halt { reason } => {
@@ -288,13 +302,16 @@ impl<V: Venue> Kernel<V> {
                 memory
                     .traders
                     .entry(wallet.clone())
-                    .or_insert_with(|| polybot_risk::TraderRecord::new(Usdc::ZERO))
+                    .or_insert_with(|| polybot_risk::TraderRecord::new(base))
                     .cut_off(now);
                 ("trader_cutoff", format!("{wallet}: {reason}"))
             }
             RiskCommand::Uncutoff { wallet } => {
                 if let Some(record) = memory.traders.get_mut(wallet) {
                     record.restore();
+                    if record.equity <= Usdc::ZERO {
+                        *record = polybot_risk::TraderRecord::new(base);
+                    }
                 }
                 ("trader_restored", wallet.clone())
             }
