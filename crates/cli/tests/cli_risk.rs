@@ -96,6 +96,12 @@ async fn halt_resume_and_the_kill_file_gate_new_buys() {
     let out = buy(&config, &token, &price, &slack).await;
     assert!(!out.status.success(), "a halted engine buys nothing");
     assert!(text(&out).contains("kill_switch"), "{}", text(&out));
+    let status = polybot_with(&config, &["status"], &env).await;
+    assert!(
+        text(&status).contains("HALTED (Operator: maintenance window)"),
+        "{}",
+        text(&status)
+    );
 
     let out = polybot_with(&config, &["resume"], &env).await;
     assert!(out.status.success(), "{}", text(&out));

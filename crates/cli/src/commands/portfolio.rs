@@ -216,6 +216,22 @@ pub async fn status(ctx: &Context, args: &ListArgs) -> Result<()> {
     let pending = store.pending_commands().await?.len();
     let latest = store.latest_snapshot(None).await?;
     let journal = latest_journal(data_dir);
+    let risk: polybot_engine::kernel::RiskMemory = store
+        .kv_get(polybot_runner::recovery::RISK_KEY)
+        .await?
+        .unwrap_or_default();
+    let halts: Vec<String> = risk
+        .halts
+        .iter()
+        .map(|h| format!("{:?}: {}", h.source, h.reason))
+        .collect();
+    let drawdown_kill = risk.drawdown.as_ref().is_some_and(|g| g.is_tripped());
+    let cut_off: Vec<&String> = risk
+        .traders
+        .iter()
+        .filter(|(_, t)| t.cutoff.is_some())
+        .map(|(w, _)| w)
+        .collect();
     let cash: Usdc = ledger
         .accounts()
         .map(|(_, a)| a.state().cash)
@@ -234,6 +250,9 @@ pub async fn status(ctx: &Context, args: &ListArgs) -> Result<()> {
                 "latest_equity": latest.as_ref().map(|s| s.equity.to_string()),
                 "latest_snapshot_ms": latest.as_ref().map(|s| s.timestamp_ms),
                 "journal": journal,
+                "halts": halts,
+                "drawdown_kill": drawdown_kill,
+                "traders_cut_off": cut_off,
             }))?
         );
         return Ok(());
@@ -260,6 +279,19 @@ pub async fn status(ctx: &Context, args: &ListArgs) -> Result<()> {
     }
     if let Some(j) = journal {
         println!("latest journal:  {}", j.display());
+    }
+    let trading = if halts.is_empty() && !drawdown_kill {
+        "new entries allowed".to_owned()
+    } else {
+        let mut why = halts.clone();
+        if drawdown_kill {
+            why.push("drawdown kill tripped".to_owned());
+        }
+        format!("HALTED ({})", why.join("; "))
+    };
+    println!("trading:         {trading}");
+    if !cut_off.is_empty() {
+        println!("traders cut off: {}", cut_off.len());
     }
     Ok(())
 }
