@@ -1,0 +1,69 @@
+//! Errors. Every variant names the provider (or config key) it concerns; none ever carries an
+//! API key, and response bodies are cut to a short, single-line snippet.
+
+use thiserror::Error;
+
+/// A failure of one provider call or one forecaster.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ForecastError {
+    /// The request did not complete within the provider's `timeout_ms`.
+    #[error("provider {provider}: timed out after {timeout_ms} ms")]
+    Timeout { provider: String, timeout_ms: u64 },
+    /// Connection or transport failure.
+    #[error("provider {provider}: transport error: {reason}")]
+    Transport { provider: String, reason: String },
+    /// The server answered with a non-success HTTP status.
+    #[error("provider {provider}: HTTP {status}: {body}")]
+    Status {
+        provider: String,
+        status: u16,
+        body: String,
+    },
+    /// The response body is not the provider's wire format.
+    #[error("provider {provider}: unexpected response: {reason}")]
+    Protocol { provider: String, reason: String },
+    /// The model's answer failed validation twice (first answer and the corrective retry).
+    #[error("provider {provider}: answer rejected after retry: {reason}")]
+    Rejected { provider: String, reason: String },
+    /// No API key: neither the provider's `api_key_env` nor the default variable is set.
+    #[error("provider {provider}: no API key (set {env})")]
+    MissingKey { provider: String, env: String },
+    /// Too few ensemble members succeeded and the fallback (if any) failed too.
+    #[error("ensemble: {succeeded} of {required} required models succeeded; failures: {failures}")]
+    TooFewModels {
+        succeeded: usize,
+        required: usize,
+        failures: String,
+    },
+}
+
+impl ForecastError {
+    /// The provider the error concerns (`"ensemble"` for ensemble-level errors).
+    #[must_use]
+    pub fn provider(&self) -> &str {
+        match self {
+            ForecastError::Timeout { provider, .. }
+            | ForecastError::Transport { provider, .. }
+            | ForecastError::Status { provider, .. }
+            | ForecastError::Protocol { provider, .. }
+            | ForecastError::Rejected { provider, .. }
+            | ForecastError::MissingKey { provider, .. } => provider,
+            ForecastError::TooFewModels { .. } => "ensemble",
+        }
+    }
+}
+
+/// At most `max` characters of `text` on one line, for error messages.
+#[must_use]
+pub(crate) fn snippet(text: &str, max: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let cut: String = one_line.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
