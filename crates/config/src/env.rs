@@ -13,7 +13,7 @@ pub const ENV_PREFIX: &str = "POLYBOT_";
 pub const ENV_DATA_DIR: &str = "POLYBOT_DATA_DIR";
 
 /// `POLYBOT_*` variables that mean something else (CLI flags, secrets) and are never overrides.
-pub const NOT_OVERRIDES: [&str; 12] = [
+pub const NOT_OVERRIDES: [&str; 15] = [
     "POLYBOT_CONFIG",
     "POLYBOT_LIVE",
     "POLYBOT_LOG",
@@ -26,6 +26,9 @@ pub const NOT_OVERRIDES: [&str; 12] = [
     polybot_alerts::config::ENV_DISCORD_WEBHOOK_URL,
     polybot_alerts::config::ENV_SLACK_WEBHOOK_URL,
     polybot_alerts::config::ENV_SMTP_PASSWORD,
+    polybot_forecast::config::SECRET_ENV_VARS[0],
+    polybot_forecast::config::SECRET_ENV_VARS[1],
+    polybot_forecast::config::SECRET_ENV_VARS[2],
 ];
 
 /// Which environment variable set each dotted key, so later errors can name it.

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use polybot_alerts::AlertsConfig;
+use polybot_forecast::ForecastConfig;
 use polybot_model::FieldError;
 use polybot_polymarket::{Endpoints, HttpConfig, WsConfig};
 use polybot_risk::{RiskConfig, SafetyConfig};
@@ -54,6 +55,7 @@ pub struct Config {
     pub safety: SafetyConfig,
     pub wallets: WalletsConfig,
     pub copy: CopyConfig,
+    pub forecast: ForecastConfig,
     pub alerts: AlertsConfig,
 }
 
@@ -94,6 +96,14 @@ impl Config {
             ("safety", self.safety.validate()),
             ("wallets", self.wallets.validate()),
             ("copy", self.copy.validate()),
+            ("forecast", {
+                let errors = self.forecast.validate();
+                if errors.is_empty() {
+                    Ok(())
+                } else {
+                    Err(errors)
+                }
+            }),
             ("alerts", self.alerts.validate()),
         ];
         results

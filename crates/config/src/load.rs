@@ -34,6 +34,7 @@ pub(crate) fn load(
     let mut config = deserialize(table, path, &origins)?;
     // Alert channels' tokens and webhook URLs are secrets: only the environment holds them.
     config.alerts.apply_secret_env(secret);
+    config.forecast.apply_secret_env(secret);
     let errors = annotate(config.field_errors(), &origins);
     if errors.is_empty() {
         Ok(config)

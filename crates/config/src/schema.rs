@@ -11,7 +11,7 @@ use crate::{Config, ConfigError};
 
 /// The configuration sections, in file order. Section names contain no `_`, which is what makes
 /// `POLYBOT_<SECTION>_<KEY>` unambiguous.
-pub const SECTIONS: [&str; 13] = [
+pub const SECTIONS: [&str; 14] = [
     "storage",
     "polymarket",
     "http",
@@ -24,6 +24,7 @@ pub const SECTIONS: [&str; 13] = [
     "safety",
     "wallets",
     "copy",
+    "forecast",
     "alerts",
 ];
 

@@ -331,3 +331,20 @@ fn alert_channel_secrets_come_from_the_environment() {
         "never printed"
     );
 }
+
+#[test]
+fn forecast_providers_take_their_keys_from_the_environment() {
+    let text = "[[forecast.providers]]\nname = \"gpt\"\nkind = \"openai\"\nmodel = \"gpt-test\"\n";
+    let (config, _) = load_text(text, &[("POLYBOT_OPENAI_API_KEY", "sk-fake-test-key")]);
+    let config = config.unwrap();
+    assert_eq!(config.forecast.providers.len(), 1);
+    assert!(config.forecast.providers[0].api_key.is_some());
+    assert!(!format!("{config:?}").contains("sk-fake-test-key"));
+    let e = load_err("[[forecast.providers]]\nname = \"\"\nmodel = \"m\"\n", &[]);
+    assert!(
+        invalid_keys(&e)
+            .iter()
+            .any(|k| k.starts_with("forecast.providers")),
+        "{e}"
+    );
+}

@@ -50,7 +50,7 @@ pub const SECRET_ENV_VARS: [&str; 3] = [
 ];
 
 /// `[forecast]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ForecastConfig {
     /// Show the market price to the models. Off by default: models shown the price mostly copy
@@ -126,6 +126,29 @@ pub struct ProviderConfig {
     /// Filled by [`ForecastConfig::apply_secret_env`]; never serialized.
     #[serde(skip)]
     pub api_key: Option<SecretString>,
+}
+
+/// By hand: a key is compared by its value (configurations are compared in tests; the key is
+/// never printed either way).
+impl PartialEq for ProviderConfig {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret as _;
+        let key = |k: &Option<SecretString>| k.as_ref().map(|s| s.expose_secret().to_owned());
+        self.name == other.name
+            && self.kind == other.kind
+            && self.enabled == other.enabled
+            && self.model == other.model
+            && self.base_url == other.base_url
+            && self.api_key_env == other.api_key_env
+            && self.timeout_ms == other.timeout_ms
+            && self.max_tokens == other.max_tokens
+            && self.temperature == other.temperature
+            && self.input_usd_per_mtok == other.input_usd_per_mtok
+            && self.output_usd_per_mtok == other.output_usd_per_mtok
+            && self.weight == other.weight
+            && self.fallback_only == other.fallback_only
+            && key(&self.api_key) == key(&other.api_key)
+    }
 }
 
 impl Default for ProviderConfig {
