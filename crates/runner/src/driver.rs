@@ -496,7 +496,17 @@ impl<V: Venue + LiveRules> Runner<V> {
                     } else {
                         self.ready.insert(token);
                     }
-                    self.process(event, None).await
+                    self.process(event, None).await?;
+                    // A leader trade waiting for this book goes now, not at the next tick.
+                    if self.ready.contains(&token)
+                        && self
+                            .waiting_leaders
+                            .iter()
+                            .any(|(d, _)| d.trade.token == token)
+                    {
+                        self.release_waiting_leaders(now).await?;
+                    }
+                    Ok(())
                 }
                 Some(event) => self.process(event, None).await,
                 None => Ok(()),
