@@ -153,7 +153,8 @@ async fn scan_lists_real_markets_and_every_filter_narrows_it() {
         .unwrap()
         .to_owned();
     assert!(!market["books"].as_array().unwrap().is_empty());
-    let book = polybot(&config, &["book", &token, "--duration", "2s"]).await;
+    // Long enough for the first snapshot on a loaded 2-core CI machine.
+    let book = polybot(&config, &["book", &token, "--duration", "6s"]).await;
     assert!(
         book.status.success(),
         "{}",

@@ -260,3 +260,52 @@ fn manual_positions_are_not_exited_by_rule() {
     let d = step(&mut k, &tick(T0 + 1_010));
     assert!(d.is_empty(), "the operator's position is theirs: {d:#?}");
 }
+
+#[test]
+fn the_circuit_breaker_opens_after_fills_the_market_then_moved_against() {
+    let t = tok(1);
+    let (mut k, queue) = kernel(t);
+    // Small entries, so six fit under the per-market caps.
+    k.set_risk(RiskSetup {
+        config: RiskConfig {
+            max_bankroll_fraction: 0.005,
+            ..RiskConfig::default()
+        },
+        ..RiskSetup::default()
+    });
+    step(&mut k, &deep_book(t, "0.50", "0.51", T0));
+    for i in 0..3 {
+        queue.lock().unwrap().push(entry(t, "0.70"));
+        step(&mut k, &tick(T0 + 10 + i * 100));
+    }
+    step(&mut k, &tick(T0 + 400));
+    // Taking the ask is not adverse by itself: thirty seconds on at the same mid, nothing opens.
+    let d = step(&mut k, &tick(T0 + 30_500));
+    assert!(
+        !d.iter()
+            .any(|d| matches!(d, Decision::RiskState { event, .. } if event == "circuit_breaker")),
+        "{d:#?}"
+    );
+    // A fresh book (the risk engine refuses to price on one older than 30 s).
+    step(&mut k, &deep_book(t, "0.50", "0.51", T0 + 30_900));
+    for i in 0..3 {
+        queue.lock().unwrap().push(entry(t, "0.70"));
+        let d = step(&mut k, &tick(T0 + 31_000 + i * 100));
+        assert_eq!(placed(&d).len(), 1, "{d:#?}");
+    }
+    step(&mut k, &tick(T0 + 31_400));
+    // The market falls after those three: adverse, and the breaker opens.
+    step(&mut k, &deep_book(t, "0.44", "0.45", T0 + 40_000));
+    let d = step(&mut k, &tick(T0 + 62_000));
+    assert!(
+        d.iter()
+            .any(|d| matches!(d, Decision::RiskState { event, .. } if event == "circuit_breaker")),
+        "{d:#?}"
+    );
+    queue.lock().unwrap().push(entry(t, "0.70"));
+    let d = step(&mut k, &tick(T0 + 62_100));
+    assert!(
+        risk_codes(&d).join(",").contains("circuit_breaker"),
+        "{d:#?}"
+    );
+}

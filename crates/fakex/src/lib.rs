@@ -9,11 +9,12 @@
 //! be injected to test the client's resilience.
 //!
 //! Wallets: every simulated trade is attributed to a wallet (see the Data API and the RTDS
-//! `activity` stream). A few wallets trade in a recognisable style — *skilled* ones trade the
-//! way the simulator's fair value points, *scalpers* make many tiny round trips — chosen
-//! deterministically from the seed ([`Exchange::wallet_styles`]). Tests can read a wallet's
-//! tape ([`Exchange::wallet_trades`]) and inject fills with any timestamp or role
-//! ([`Exchange::inject_wallet_trade`]).
+//! `activity` stream). A few wallets trade in a recognisable style — *skilled* ones trade on
+//! the simulator's fair value where it pays for the spread (taking when the gap is wide,
+//! otherwise filled as makers) and start with a simulated, profitable track record;
+//! *scalpers* make many tiny round trips — chosen deterministically from the seed
+//! ([`Exchange::wallet_styles`]). Tests can read a wallet's tape ([`Exchange::wallet_trades`])
+//! and inject fills with any timestamp or role ([`Exchange::inject_wallet_trade`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), polybot_fakex::FakexError> {

@@ -14,6 +14,7 @@ use rand::RngExt;
 use crate::books::{Grid, random_size, size_2dp};
 use crate::exchange::state::State;
 use crate::exchange::wire::{self, Change};
+use crate::styles::Print;
 use crate::tape::TapeTrade;
 
 /// Changes of one event, grouped per asset in the order they happened.
@@ -343,7 +344,9 @@ fn trade(st: &mut State, token: TokenId) -> Option<()> {
     } else {
         BookSide::Bid
     };
-    let level = view(st, token)?.best(side)?;
+    let v = view(st, token)?;
+    let level = v.best(side)?;
+    let (edge, spread) = fair_edge(st, token, &v, taker);
     let consumed = taker_size(st, level);
     // The simulated taker consumes the queue at this level, fakex orders included.
     crate::trading::matching::fill_makers(st, token, side, level.price, consumed.micros(), None);
@@ -360,15 +363,42 @@ fn trade(st: &mut State, token: TokenId) -> Option<()> {
     );
     replenish(st, &mut batch, token, side);
     flush(st, batch);
-    // Informed: the trade goes the way the fair value points (see `styles`).
-    let informed = if taker == Side::Buy {
-        up > 0.55
-    } else {
-        up < 0.45
+    let print = Print {
+        token,
+        side: taker,
+        size: consumed.as_f64(),
+        price: level.price.as_f64(),
+        edge,
+        spread,
     };
-    record_trade(st, token, (taker, informed), consumed, level.price, ts);
+    record_trade(st, &print, ts);
     nudge_fair(st, token, taker);
     Some(())
+}
+
+/// How far the fair value sits beyond the book's mid in the direction of a `taker` trade
+/// (dollars per share), and the spread; both read before the trade (see `styles`).
+fn fair_edge(st: &State, token: TokenId, v: &View, taker: Side) -> (f64, f64) {
+    let Some(tb) = st.books.get(&token) else {
+        return (0.0, f64::INFINITY);
+    };
+    let m = &st.cat.markets[tb.market];
+    let fair0 = st.fair.get(tb.market).copied().unwrap_or(0.0);
+    let fair = if tb.outcome == 1 && m.tokens.len() == 2 {
+        -fair0
+    } else {
+        fair0
+    };
+    let (mid, spread) = match (v.best_bid, v.best_ask) {
+        (Some(b), Some(a)) => (
+            (b.price.as_f64() + a.price.as_f64()) / 2.0,
+            a.price.as_f64() - b.price.as_f64(),
+        ),
+        _ => (tb.display_price(), f64::INFINITY),
+    };
+    let gap = 1.0 / (1.0 + (-fair).exp()) - mid;
+    let edge = if taker == Side::Buy { gap } else { -gap };
+    (edge, spread)
 }
 
 /// How much a taker takes from a level: all of it 30% of the time, else a part (≥ 1 share).
@@ -441,29 +471,25 @@ fn replenish(st: &mut State, batch: &mut Batch, token: TokenId, side: BookSide) 
     }
 }
 
-fn record_trade(
-    st: &mut State,
-    token: TokenId,
-    (taker, informed): (Side, bool),
-    size: Size,
-    price: Price,
-    ts: i64,
-) {
+/// Puts a simulated trade on the tape: the taker, and a skilled wallet's resting order if
+/// it was part of the level (see `styles`).
+fn record_trade(st: &mut State, print: &Print, ts: i64) {
+    let token = print.token;
     let Some(&(mi, _)) = st.cat.by_token.get(&token) else {
         return;
     };
-    let (size, price) = (size.as_f64(), price.as_f64());
+    let (size, price) = (print.size, print.price);
     st.cat.markets[mi].sim_volume += size * price;
     let Some(meta) = st.tape.metas.get(&token).cloned() else {
         return;
     };
-    let crowd = st.tape.pick_wallet(&mut st.rng, taker, token, size);
-    let wallet = st.tape.attribute(crowd, taker, token, size, informed);
+    let crowd = st.tape.pick_wallet(print.side, token, size);
+    let wallet = st.tape.attribute(crowd, print);
     let trade = TapeTrade {
         wallet,
         token,
         meta,
-        side: taker,
+        side: print.side,
         size,
         price,
         ts: ts / 1000,
@@ -471,8 +497,18 @@ fn record_trade(
         taker: true,
         tx: Box::default(),
     };
-    st.tape.add_simulated(trade);
+    st.tape.add_simulated(trade.clone());
     st.publish_activity(st.tape.trades.len() - 1);
+    if let Some(fill) = st.tape.skilled_maker(print) {
+        st.tape.add_maker_fill(TapeTrade {
+            wallet: fill.wallet,
+            side: fill.side,
+            size: fill.size,
+            taker: false,
+            ..trade
+        });
+        st.publish_activity(st.tape.trades.len() - 1);
+    }
 }
 
 /// Moves the quote one tick: improves one side, or when the spread is a single tick, pulls

@@ -11,13 +11,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use polybot_model::{Side, TokenId};
-use rand::RngExt;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value, json};
 
 use crate::seed::records::{RecordedTrade, Wallet};
 use crate::styles::Styles;
-use crate::util::{hex_digest, mix, num};
+use crate::util::{derive_seed, hex_digest, mix, num};
 
 /// Most recent trades kept on the tape.
 const TAPE_CAP: usize = 200_000;
@@ -84,7 +84,7 @@ pub struct Mark {
     pub resolved: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tape {
     pub trades: VecDeque<TapeTrade>,
     pub wallets: Vec<Wallet>,
@@ -98,6 +98,8 @@ pub struct Tape {
     /// Wallets with a recognisable trading style (see [`crate::styles`]).
     pub styles: Styles,
     pub(crate) pool: Vec<u32>,
+    /// The crowd's picks (see [`Tape::pick_wallet`]).
+    crowd_rng: StdRng,
     next_tx: u64,
     seed: u64,
 }
@@ -128,6 +130,7 @@ impl Tape {
         let mut tape = Tape {
             seed,
             recorded_positions: positions,
+            crowd_rng: StdRng::seed_from_u64(derive_seed(seed, "crowd-wallets")),
             ..Tape::default()
         };
         for w in wallets {
@@ -214,8 +217,10 @@ impl Tape {
     }
 
     /// Picks the taker of a simulated trade: any pool wallet for a buy; for a sell, preferably
-    /// one that holds enough of the token.
-    pub fn pick_wallet(&self, rng: &mut StdRng, side: Side, token: TokenId, size: f64) -> u32 {
+    /// one that holds enough of the token. The draws come from the tape's own stream: how many
+    /// there are depends on the holdings, so drawing them from the simulator's stream would
+    /// let every change of who traded move the books.
+    pub fn pick_wallet(&mut self, side: Side, token: TokenId, size: f64) -> u32 {
         let pool = if self.pool.is_empty() {
             1
         } else {
@@ -229,7 +234,7 @@ impl Tape {
         };
         if side == Side::Sell {
             for _ in 0..8 {
-                let w = any(rng);
+                let w = any(&mut self.crowd_rng);
                 if self
                     .holdings
                     .get(&(w, token))
@@ -239,7 +244,7 @@ impl Tape {
                 }
             }
         }
-        any(rng)
+        any(&mut self.crowd_rng)
     }
 
     /// Records a simulated trade, giving it a fresh transaction hash.
@@ -271,6 +276,14 @@ impl Tape {
         at
     }
 
+    /// Puts a trade of the skilled wallets' simulated history on the tape, in timestamp order
+    /// (see [`crate::styles::history`]).
+    pub(crate) fn insert_history(&mut self, trade: TapeTrade) {
+        let at = self.trades.partition_point(|t| t.ts <= trade.ts);
+        self.apply_holding(&trade);
+        self.trades.insert(at, trade);
+    }
+
     /// The wallet index of `address` (lowercase), adding it outside the simulator's pool.
     pub fn wallet_for(&mut self, address: &str) -> u32 {
         self.add_wallet(Wallet {
@@ -279,7 +292,11 @@ impl Tape {
         })
     }
 
-    fn push(&mut self, t: TapeTrade) {
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub(crate) fn push(&mut self, t: TapeTrade) {
         self.apply_holding(&t);
         self.trades.push_back(t);
         if self.trades.len() > TAPE_CAP {
@@ -390,6 +407,25 @@ impl Tape {
                 .map(|p| Value::Object(p.clone())),
         );
         out
+    }
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Tape {
+            trades: VecDeque::new(),
+            wallets: Vec::new(),
+            wallet_index: HashMap::new(),
+            holdings: BTreeMap::new(),
+            metas: HashMap::new(),
+            tape_volume: Vec::new(),
+            recorded_positions: Vec::new(),
+            styles: Styles::default(),
+            pool: Vec::new(),
+            crowd_rng: StdRng::seed_from_u64(0),
+            next_tx: 0,
+            seed: 0,
+        }
     }
 }
 

@@ -200,7 +200,7 @@ impl<V: Venue> Kernel<V> {
             Ok(_) => {
                 self.changes.fills.push((fill, *status));
                 let closed_pnl = realized(&self.ledger).saturating_sub(realized_before);
-                self.risk_on_fill(account, *token_id, *side, *price, closed_pnl);
+                self.risk_on_fill(account, *token_id, *side, closed_pnl);
             }
             Err(e) => self.decide(Decision::Anomaly {
                 detail: e.to_string(),

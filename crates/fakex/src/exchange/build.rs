@@ -87,6 +87,7 @@ pub fn build_state(
     let mut trades = data.trades;
     trades.sort_by_key(|t| t.timestamp);
     trades.into_iter().for_each(|t| st.tape.add_recorded(t));
+    crate::styles::history::seed(&mut st, now.timestamp());
     tracing::info!(
         markets = st.cat.markets.len(),
         events = st.cat.events.len(),

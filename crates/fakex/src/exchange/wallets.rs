@@ -50,9 +50,11 @@ pub struct TapeRecord {
 /// The simulator's styled wallets (lowercase addresses); see the crate docs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WalletStyles {
-    /// Trade with the simulator's fair value: their entries earn on average.
+    /// Trade on the simulator's fair value where it pays for the spread (as takers or
+    /// makers), so their fills earn at the mid on average; they start with a simulated,
+    /// profitable history of backdated round trips.
     pub skilled: Vec<String>,
-    /// Many tiny, short round trips.
+    /// Many tiny (under $5), short round trips.
     pub scalpers: Vec<String>,
 }
 

@@ -10,7 +10,7 @@
 mod monitor;
 mod portfolio;
 
-pub use monitor::RiskCommand;
+pub use monitor::{FillToJudge, RiskCommand};
 
 use std::collections::BTreeMap;
 
@@ -107,6 +107,9 @@ pub struct RiskMemory {
     pub closes_won: u64,
     #[serde(default)]
     pub closes_lost: u64,
+    /// Fills the circuit breaker judges once their wait is over.
+    #[serde(default)]
+    pub fills_to_judge: Vec<FillToJudge>,
 }
 
 /// The risk engine's setup a session starts with: its configuration and the memory restored

@@ -4,7 +4,7 @@
 //! and raises exits (take-profit, stop-loss, holding time, approaching resolution, edge
 //! reversal) on every tick.
 
-use polybot_model::{Price, Side, TokenId, Usdc};
+use polybot_model::{Side, TokenId, Usdc};
 use polybot_risk::{
     DrawdownGuard, GuardTransition, HaltSource, MarketView, OpenPosition, exit_signal,
 };
@@ -20,6 +20,18 @@ const DAY_MS: i64 = 86_400_000;
 const WEEK_OFFSET_DAYS: i64 = 3;
 /// A failed exit (no bid, nothing filled) is tried again after this long, not on every tick.
 const EXIT_RETRY_MS: i64 = 5_000;
+/// How long after a fill the mid is compared with the mid at the fill, for the breaker.
+const ADVERSE_AFTER_MS: i64 = 30_000;
+
+/// A fill waiting to be judged adverse or not by the market's circuit breaker.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FillToJudge {
+    pub market: polybot_model::ConditionId,
+    pub token: TokenId,
+    pub side: Side,
+    pub mid_at_fill: polybot_model::Probability,
+    pub due_ms: i64,
+}
 
 /// A risk command from an operator (`polybot halt|resume|cutoff|uncutoff`) or the runner
 /// (mirroring `safety.kill_switch` and the kill file).
@@ -95,6 +107,7 @@ impl<V: Venue> Kernel<V> {
             }
             None => {}
         }
+        self.judge_fills();
         self.raise_exits();
     }
 
@@ -183,7 +196,6 @@ impl<V: Venue> Kernel<V> {
         account: &AccountId,
         token: TokenId,
         side: Side,
-        price: Price,
         realized: Usdc,
     ) {
         let key = position_key(&account.0, token);
@@ -233,24 +245,55 @@ impl<V: Venue> Kernel<V> {
             _ => {}
         }
         self.risk.changed = true;
-        let Some(meta) = self.risk.meta.get(&token) else {
-            return;
-        };
-        let market = meta.key.market;
-        let Some(mid) = self.mark(token) else { return };
-        let adverse = match side {
-            Side::Buy => mid.micros() < price.micros(),
-            Side::Sell => mid.micros() > price.micros(),
-        };
-        let breaker = self.risk.memory.breakers.entry(market).or_default();
-        if let Some(opened) = breaker.record_fill(&self.risk.config, adverse, now) {
-            self.decide(Decision::RiskState {
-                event: "circuit_breaker".to_owned(),
-                detail: format!(
-                    "{} adverse fills on {token}: market blocked until {}",
-                    opened.adverse_fills, opened.until_ms
-                ),
+        // Whether the fill was adverse is known only later: the mid moved against it.
+        if let (Some(meta), Some(mid)) = (self.risk.meta.get(&token), self.mark(token)) {
+            self.risk.memory.fills_to_judge.push(FillToJudge {
+                market: meta.key.market,
+                token,
+                side,
+                mid_at_fill: mid,
+                due_ms: now + ADVERSE_AFTER_MS,
             });
+        }
+    }
+
+    /// Judges the fills whose wait is over: adverse when the mid has since moved against them
+    /// (down after a buy, up after a sell). A taker pays the spread either way; what the breaker
+    /// watches is being picked off, as seed 002's market maker is.
+    fn judge_fills(&mut self) {
+        let now = self.now_ms;
+        if !self
+            .risk
+            .memory
+            .fills_to_judge
+            .iter()
+            .any(|f| f.due_ms <= now)
+        {
+            return;
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.risk.memory.fills_to_judge)
+            .into_iter()
+            .partition(|f| f.due_ms <= now);
+        self.risk.memory.fills_to_judge = later;
+        self.risk.changed = true;
+        for fill in due {
+            let Some(mid) = self.mark(fill.token) else {
+                continue;
+            };
+            let adverse = match fill.side {
+                Side::Buy => mid < fill.mid_at_fill,
+                Side::Sell => mid > fill.mid_at_fill,
+            };
+            let breaker = self.risk.memory.breakers.entry(fill.market).or_default();
+            if let Some(opened) = breaker.record_fill(&self.risk.config, adverse, now) {
+                self.decide(Decision::RiskState {
+                    event: "circuit_breaker".to_owned(),
+                    detail: format!(
+                        "{} adverse fills on {}: market blocked until {}",
+                        opened.adverse_fills, fill.token, opened.until_ms
+                    ),
+                });
+            }
         }
     }
 
