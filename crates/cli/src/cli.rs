@@ -269,6 +269,9 @@ pub struct DemoArgs {
     /// Folder of recorded Polymarket JSON to seed the fake exchange (defaults to ../shared/data if present).
     #[arg(long)]
     pub seed_dir: Option<PathBuf>,
+    /// Use generated markets even when recorded data is available (what a fresh machine sees).
+    #[arg(long, conflicts_with = "seed_dir")]
+    pub generated: bool,
 }
 
 #[derive(Debug, Args)]

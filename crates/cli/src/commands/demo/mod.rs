@@ -29,7 +29,7 @@ pub async fn run(mut ctx: Context, args: &DemoArgs) -> Result<()> {
         base_port: args.base_port,
         seed: 1,
         seed_dir: args.seed_dir.clone(),
-        generated: false,
+        generated: args.generated,
         no_time_shift: false,
         sim_interval_ms: 200,
         events_per_tick: 20,
