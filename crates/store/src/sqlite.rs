@@ -91,12 +91,33 @@ pub(crate) async fn open_file(path: &Path, create: bool) -> Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .connect_with(options)
-        .await
-        .map_err(|e| open_err(Box::new(e)))?;
+    // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for: a
+    // second process opening the same new database at that moment gets "database is locked".
+    let mut attempt = 1;
+    let pool = loop {
+        match SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.clone())
+            .await
+        {
+            Ok(pool) => break pool,
+            Err(e) if is_busy(&e) && attempt < MIGRATE_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(MIGRATE_RETRY_DELAY).await;
+            }
+            Err(e) => return Err(open_err(Box::new(e))),
+        }
+    };
     migrate(pool).await
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock for now.
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        // Extended result codes keep the primary code in the low byte.
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 /// Opens a private in-memory database, for tests and dry runs.
