@@ -13,12 +13,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use polybot_config::Config;
-use polybot_engine::fasthash::TokenMap;
 use polybot_engine::journal::JournalWriter;
 use polybot_engine::session::{Mode, SimSetup};
 use polybot_engine::sim::SimConfig;
 use polybot_engine::{AccountId, Decision, Event, Fingerprint, Kernel, Venue};
-use polybot_model::{Probability, TokenId, Usdc};
+use polybot_model::{TokenId, Usdc};
 use polybot_polymarket::live::{LiveConfig, LiveVenue, Recovery};
 use polybot_polymarket::signing::OrderSigner;
 use polybot_polymarket::{MarketEvent, MarketStream, Polymarket, Publish};
@@ -462,8 +461,8 @@ impl<V: Venue + LiveRules> Runner<V> {
             return Ok(());
         }
         self.last_snapshot_ms = now;
-        let books = self.kernel.books();
-        let mark = |t: TokenId| mid_mark(books, t);
+        let kernel = &self.kernel;
+        let mark = |t: TokenId| kernel.mark(t);
         let ledger = self.kernel.ledger();
         for (id, _) in ledger.accounts() {
             if let Some(snapshot) = ledger.snapshot(id, now, mark) {
@@ -487,8 +486,8 @@ impl<V: Venue + LiveRules> Runner<V> {
         self.last_snapshot_ms = 0;
         self.maybe_snapshot(now).await?;
         self.journal.flush()?;
-        let books = self.kernel.books();
-        let mark = |t: TokenId| mid_mark(books, t);
+        let kernel = &self.kernel;
+        let mark = |t: TokenId| kernel.mark(t);
         let equity = self
             .kernel
             .ledger()
@@ -525,13 +524,6 @@ impl LiveRules for LiveVenue {
     fn set_rules(&mut self, info: &MarketInfo) {
         LiveVenue::set_rules(self, info.session.token, info.token_rules());
     }
-}
-
-/// A token's mark: its book's mid, in micro-units.
-fn mid_mark(books: &TokenMap<polybot_model::OrderBook>, token: TokenId) -> Option<Probability> {
-    let book = books.get(&token)?;
-    let (bid, ask) = (book.best_bid()?, book.best_ask()?);
-    Probability::from_micros((bid.price.micros() + ask.price.micros()) / 2).ok()
 }
 
 enum Market {

@@ -7,7 +7,7 @@ use polybot_alerts::templates::DailySummary;
 use polybot_engine::Venue;
 use polybot_model::{TokenId, Usdc};
 
-use super::{LiveRules, Runner, mid_mark};
+use super::{LiveRules, Runner};
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -110,8 +110,8 @@ impl<V: Venue + LiveRules> Runner<V> {
     }
 
     fn account_equities(&self) -> BTreeMap<String, Usdc> {
-        let books = self.kernel.books();
-        let mark = |t: TokenId| mid_mark(books, t);
+        let kernel = &self.kernel;
+        let mark = |t: TokenId| kernel.mark(t);
         let ledger = self.kernel.ledger();
         ledger
             .accounts()

@@ -45,7 +45,10 @@ fn book_liquidity(book: &OrderBook) -> Usdc {
 }
 
 impl<V: Venue> Kernel<V> {
-    pub(crate) fn mark(&self, token: TokenId) -> Option<Probability> {
+    /// The mark of `token`: its book's mid, when the book is two-sided. What the risk engine,
+    /// equity snapshots and reports value positions at.
+    #[must_use]
+    pub fn mark(&self, token: TokenId) -> Option<Probability> {
         self.books.get(&token).and_then(mid)
     }
 
