@@ -26,6 +26,7 @@ mod decisions;
 mod equity;
 mod error;
 mod fills;
+mod forecasts;
 mod kv;
 mod markets;
 mod orders;
@@ -42,6 +43,9 @@ pub use chain::{ChainBreak, ChainCheck, ChainProblem, ChainReport, GENESIS_HASH,
 pub use commands::{CommandStatus, StoredCommand};
 pub use decisions::{DecisionRecord, LoggedDecision};
 pub use error::{Result, StoreError};
+pub use forecasts::{
+    ApiUsage, ForecastQuery, MemberProbability, NewForecast, StoredForecast, UsageTotal,
+};
 pub use markets::MarketQuery;
 
 /// Said by [`StoreError::UnsupportedBackend`] so that a configured Postgres URL fails with an

@@ -5,6 +5,7 @@ mod commands;
 mod decisions;
 mod equity;
 mod fills;
+mod forecasts;
 mod kv;
 mod markets;
 mod open;

@@ -1,6 +1,9 @@
 use super::{sample_market, temp_store};
 use crate::{Store, StoreError};
 
+/// The newest migration's version: the schema every open brings a database to.
+const LATEST: i64 = 5;
+
 #[tokio::test]
 async fn open_creates_the_file_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
@@ -25,7 +28,7 @@ async fn open_creates_the_file_in_wal_mode() {
         .await
         .unwrap();
     assert_eq!(synchronous, 1);
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), LATEST);
     store.close().await;
 }
 
@@ -44,7 +47,7 @@ async fn concurrent_first_opens_all_succeed() {
             .collect();
         for open in opens {
             let store = open.await.unwrap().expect("every concurrent open succeeds");
-            assert_eq!(store.schema_version().await.unwrap(), 4);
+            assert_eq!(store.schema_version().await.unwrap(), LATEST);
             store.close().await;
         }
     }
@@ -55,12 +58,12 @@ async fn migrations_are_idempotent() {
     let (_dir, path, store) = temp_store().await;
     store.close().await;
     let store = Store::open_sqlite(&path).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), LATEST);
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(store.sqlite_pool())
         .await
         .unwrap();
-    assert_eq!(applied, 4);
+    assert_eq!(applied, LATEST);
     store.close().await;
 }
 
@@ -97,7 +100,7 @@ async fn data_survives_close_and_reopen() {
 async fn in_memory_stores_work_and_are_private() {
     let a = Store::open("sqlite::memory:").await.unwrap();
     let b = Store::open("sqlite::memory:").await.unwrap();
-    assert_eq!(a.schema_version().await.unwrap(), 4);
+    assert_eq!(a.schema_version().await.unwrap(), LATEST);
     a.upsert_markets(&[sample_market(1)]).await.unwrap();
     assert_eq!(a.market_count().await.unwrap(), 1);
     assert_eq!(b.market_count().await.unwrap(), 0);
@@ -153,7 +156,7 @@ async fn url_modes_choose_whether_to_create() {
         .unwrap();
     store.close().await;
     let store = Store::open(&must_exist).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), LATEST);
     store.close().await;
 }
 
