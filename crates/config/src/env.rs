@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use polybot_forecast::config::SECRET_ENV_VARS as FORECAST_SECRETS;
 use toml::{Table, Value};
 
 use crate::ConfigError;
@@ -13,7 +14,10 @@ pub const ENV_PREFIX: &str = "POLYBOT_";
 pub const ENV_DATA_DIR: &str = "POLYBOT_DATA_DIR";
 
 /// `POLYBOT_*` variables that mean something else (CLI flags, secrets) and are never overrides.
-pub const NOT_OVERRIDES: [&str; 15] = [
+pub const NOT_OVERRIDES: [&str; OWN_NOT_OVERRIDES.len() + FORECAST_SECRETS.len()] =
+    concat(&OWN_NOT_OVERRIDES, &FORECAST_SECRETS);
+
+const OWN_NOT_OVERRIDES: [&str; 12] = [
     "POLYBOT_CONFIG",
     "POLYBOT_LIVE",
     "POLYBOT_LOG",
@@ -26,10 +30,23 @@ pub const NOT_OVERRIDES: [&str; 15] = [
     polybot_alerts::config::ENV_DISCORD_WEBHOOK_URL,
     polybot_alerts::config::ENV_SLACK_WEBHOOK_URL,
     polybot_alerts::config::ENV_SMTP_PASSWORD,
-    polybot_forecast::config::SECRET_ENV_VARS[0],
-    polybot_forecast::config::SECRET_ENV_VARS[1],
-    polybot_forecast::config::SECRET_ENV_VARS[2],
 ];
+
+/// `a` then `b`, at compile time: the forecast crate's list is taken whole, so a key variable
+/// added there is never left out here (a length mismatch fails to compile).
+const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - a.len()];
+        i += 1;
+    }
+    out
+}
 
 /// Which environment variable set each dotted key, so later errors can name it.
 pub(crate) type Origins = BTreeMap<String, String>;

@@ -11,7 +11,7 @@ use crate::{Config, ConfigError};
 
 /// The configuration sections, in file order. Section names contain no `_`, which is what makes
 /// `POLYBOT_<SECTION>_<KEY>` unambiguous.
-pub const SECTIONS: [&str; 14] = [
+pub const SECTIONS: [&str; 15] = [
     "storage",
     "polymarket",
     "http",
@@ -25,6 +25,7 @@ pub const SECTIONS: [&str; 14] = [
     "wallets",
     "copy",
     "forecast",
+    "forecasting",
     "alerts",
 ];
 
@@ -109,6 +110,10 @@ pub(crate) fn defaults_table() -> Table {
 #[must_use]
 pub fn is_secret_like(key: &str) -> bool {
     let k = key.trim().to_ascii_lowercase().replace('-', "_");
+    // `api_key_env` names the variable that holds a key; it is not a key.
+    if k.ends_with("_env") {
+        return false;
+    }
     const FRAGMENTS: [&str; 11] = [
         "private_key",
         "privatekey",

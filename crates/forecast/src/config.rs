@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calibration::CalibrationConfig;
 use crate::ensemble::EnsembleConfig;
+use crate::research::ResearchConfig;
 
 /// OpenAI key, the default for `kind = "openai"`.
 pub const ENV_OPENAI_API_KEY: &str = "POLYBOT_OPENAI_API_KEY";
@@ -42,11 +43,16 @@ pub const ENV_OPENAI_API_KEY: &str = "POLYBOT_OPENAI_API_KEY";
 pub const ENV_ANTHROPIC_API_KEY: &str = "POLYBOT_ANTHROPIC_API_KEY";
 /// Gemini key, the default for `kind = "gemini"`.
 pub const ENV_GEMINI_API_KEY: &str = "POLYBOT_GEMINI_API_KEY";
-/// Every default secret variable, for the config loader's list of non-override names.
-pub const SECRET_ENV_VARS: [&str; 3] = [
+/// Every default secret variable (LLM and search keys), for the config loader's list of
+/// non-override names.
+pub const SECRET_ENV_VARS: [&str; 7] = [
     ENV_OPENAI_API_KEY,
     ENV_ANTHROPIC_API_KEY,
     ENV_GEMINI_API_KEY,
+    crate::research::config::ENV_TAVILY_API_KEY,
+    crate::research::config::ENV_SERPAPI_API_KEY,
+    crate::research::config::ENV_BING_API_KEY,
+    crate::research::config::ENV_BRAVE_API_KEY,
 ];
 
 /// `[forecast]`.
@@ -59,6 +65,7 @@ pub struct ForecastConfig {
     pub providers: Vec<ProviderConfig>,
     pub ensemble: EnsembleConfig,
     pub calibration: CalibrationConfig,
+    pub research: ResearchConfig,
 }
 
 /// The wire protocol a provider speaks.
@@ -212,6 +219,7 @@ impl ForecastConfig {
                 p.api_key = Some(SecretString::from(v.trim().to_owned()));
             }
         }
+        self.research.apply_secret_env(&get);
     }
 
     /// True when at least one provider can be called; otherwise the offline forecaster runs.
@@ -244,6 +252,7 @@ impl ForecastConfig {
         }
         self.ensemble.validate(&names, &mut errors);
         self.calibration.validate(&mut errors);
+        errors.extend(self.research.validate());
         errors
     }
 }
@@ -275,6 +284,17 @@ fn validate_provider(p: &ProviderConfig, at: &str, errors: &mut Vec<FieldError>)
     }
     if p.timeout_ms == 0 || p.timeout_ms > 600_000 {
         push("timeout_ms", p.timeout_ms.to_string(), "must be 1..=600000");
+    }
+    if let Some(env) = p.effective_key_env()
+        && (env.is_empty() || !env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        // The value is not echoed: it may be a key pasted in the wrong place.
+        push(
+            "api_key_env",
+            "(not shown)".to_owned(),
+            "must be the NAME of an environment variable (letters, digits, _); keys are never \
+             put in the file",
+        );
     }
     if p.max_tokens == 0 {
         push("max_tokens", "0".into(), "must be positive");

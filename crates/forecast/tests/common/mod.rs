@@ -2,6 +2,8 @@
 //! deterministic RNG for synthetic data.
 #![allow(dead_code)]
 
+pub mod web;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
