@@ -27,7 +27,7 @@ use polybot_model::FieldError;
 use polybot_polymarket::{Endpoints, HttpConfig, WsConfig};
 use polybot_risk::{RiskConfig, SafetyConfig};
 use polybot_scanner::ScanFilters;
-use polybot_strategies::CopyConfig;
+use polybot_strategies::{CopyConfig, ForecastTradingConfig};
 use polybot_wallets::WalletsConfig;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +56,8 @@ pub struct Config {
     pub wallets: WalletsConfig,
     pub copy: CopyConfig,
     pub forecast: ForecastConfig,
+    /// Trading on forecasts; `[forecast]` is how they are made.
+    pub forecasting: ForecastTradingConfig,
     pub alerts: AlertsConfig,
 }
 
@@ -96,14 +98,8 @@ impl Config {
             ("safety", self.safety.validate()),
             ("wallets", self.wallets.validate()),
             ("copy", self.copy.validate()),
-            ("forecast", {
-                let errors = self.forecast.validate();
-                if errors.is_empty() {
-                    Ok(())
-                } else {
-                    Err(errors)
-                }
-            }),
+            ("forecast", as_result(self.forecast.validate())),
+            ("forecasting", as_result(self.forecasting_errors())),
             ("alerts", self.alerts.validate()),
         ];
         results
@@ -118,6 +114,23 @@ impl Config {
             .collect()
     }
 
+    /// `[forecasting]`'s own checks, and that its sub-ledger is not copy trading's: two
+    /// strategies on one account would size from and report one bankroll as if it were two.
+    fn forecasting_errors(&self) -> Vec<FieldError> {
+        let mut errors = self.forecasting.validate();
+        if self.forecasting.enabled
+            && self.copy.enabled
+            && self.forecasting.account == self.copy.account
+        {
+            errors.push(FieldError::new(
+                "account",
+                format!("{:?}", self.forecasting.account),
+                "must differ from copy.account",
+            ));
+        }
+        errors
+    }
+
     /// For configurations built in code; [`Config::load`] already validates.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let errors = self.field_errors();
@@ -126,6 +139,14 @@ impl Config {
         } else {
             Err(ConfigError::Invalid(errors))
         }
+    }
+}
+
+fn as_result(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 
@@ -149,5 +170,31 @@ mod tests {
             keys,
             ["http.timeout_ms", "scanning.max_spread", "logging.level"]
         );
+    }
+
+    #[test]
+    fn forecasting_errors_name_their_key() {
+        let mut c = Config::default();
+        c.forecasting.max_forecast_age_minutes = 0;
+        c.forecasting.min_edge = 2.0;
+        let keys: Vec<String> = c.field_errors().into_iter().map(|e| e.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "forecasting.max_forecast_age_minutes",
+                "forecasting.min_edge"
+            ]
+        );
+        let mut shared = Config::default();
+        shared.copy.enabled = true;
+        shared.forecasting.enabled = true;
+        shared.forecasting.account = shared.copy.account.clone();
+        let keys: Vec<String> = shared.field_errors().into_iter().map(|e| e.key).collect();
+        assert_eq!(keys, ["forecasting.account"]);
+        let env = BTreeMap::from([(
+            "POLYBOT_FORECASTING_TRADE_OFFLINE".to_owned(),
+            "true".to_owned(),
+        )]);
+        assert!(Config::load(None, &env).unwrap().forecasting.trade_offline);
     }
 }

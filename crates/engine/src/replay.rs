@@ -1,6 +1,6 @@
-//! Replaying a journal: rebuild the session's kernel from its header, feed it the recorded
-//! events, and compare the decision fingerprint at every checkpoint the run wrote. The first
-//! divergence is reported with the event count where it appeared.
+//! Replaying a journal: rebuild the session's kernel from its header (with the strategies it
+//! ran), feed it the recorded events, and compare the decision fingerprint at every checkpoint
+//! the run wrote. The first divergence is reported with the event count where it appeared.
 
 use thiserror::Error;
 
@@ -8,7 +8,7 @@ use crate::event::Event;
 use crate::fingerprint::Fingerprint;
 use crate::journal::Record;
 use crate::ledger::LedgerError;
-use crate::session::{FORMAT, Mode, SessionHeader};
+use crate::session::{BuildStrategy, FORMAT, Mode, SessionHeader, StrategySetup};
 use crate::sim::VenueReport;
 use crate::venue::Venue;
 use crate::{Kernel, orders};
@@ -21,6 +21,10 @@ pub enum ReplayError {
     Format { found: u32 },
     #[error("the session header's ledger is inconsistent: {0}")]
     Ledger(#[from] LedgerError),
+    /// A strategy the session ran cannot be rebuilt (unknown kind, bad configuration): without
+    /// it the replayed decisions could not match, so the replay does not start.
+    #[error("cannot rebuild the session's strategies: {0}")]
+    Strategy(String),
 }
 
 /// The first checkpoint whose fingerprint differs.
@@ -34,6 +38,8 @@ pub struct Mismatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayReport {
     pub mode: Mode,
+    /// The kinds of the strategies the session ran and the replay rebuilt, in order.
+    pub strategies: Vec<String>,
     pub events: u64,
     pub checkpoints: u64,
     pub fingerprint: Fingerprint,
@@ -54,8 +60,25 @@ impl Venue for RecordedVenue {
     fn poll(&mut self, _now_ms: i64, _out: &mut Vec<VenueReport>) {}
 }
 
-/// Replays one session's records (the header first).
+/// Replays one session's records (the header first) without a strategy registry: a session that
+/// ran strategies is refused with [`ReplayError::Strategy`]; use [`replay_with`] for it.
 pub fn replay(records: &[Record]) -> Result<ReplayReport, ReplayError> {
+    replay_with(records, &no_strategies)
+}
+
+fn no_strategies(setup: &StrategySetup) -> Result<Box<dyn crate::Strategy>, String> {
+    Err(format!(
+        "the session ran the strategy `{}` and this replay was given no strategy registry",
+        setup.kind
+    ))
+}
+
+/// Replays one session's records (the header first), building the strategies its header
+/// records with `build` (the strategy registry), in their recorded order.
+pub fn replay_with(
+    records: &[Record],
+    build: &BuildStrategy<'_>,
+) -> Result<ReplayReport, ReplayError> {
     let Some(Record::Session(header)) = records.first() else {
         return Err(ReplayError::NoHeader);
     };
@@ -65,13 +88,29 @@ pub fn replay(records: &[Record]) -> Result<ReplayReport, ReplayError> {
         });
     }
     match header.mode {
-        Mode::Live => run(header, header.build_kernel(RecordedVenue)?, &records[1..]),
+        Mode::Live => run(
+            header,
+            build_kernel(header, RecordedVenue, build)?,
+            &records[1..],
+        ),
         Mode::Paper | Mode::Backtest => run(
             header,
-            header.build_kernel(header.sim_venue())?,
+            build_kernel(header, header.sim_venue(), build)?,
             &records[1..],
         ),
     }
+}
+
+fn build_kernel<V: Venue>(
+    header: &SessionHeader,
+    venue: V,
+    build: &BuildStrategy<'_>,
+) -> Result<Kernel<V>, ReplayError> {
+    let mut kernel = header.build_kernel(venue)?;
+    header
+        .add_strategies(&mut kernel, build)
+        .map_err(ReplayError::Strategy)?;
+    Ok(kernel)
 }
 
 fn run<V: Venue>(
@@ -81,6 +120,7 @@ fn run<V: Venue>(
 ) -> Result<ReplayReport, ReplayError> {
     let mut report = ReplayReport {
         mode: header.mode,
+        strategies: header.strategies.iter().map(|s| s.kind.clone()).collect(),
         events: 0,
         checkpoints: 0,
         fingerprint: kernel.fingerprint(),

@@ -1,6 +1,6 @@
-//! [`SessionHeader`]: how one run of the kernel began — its mode, markets, simulated-venue setup
-//! and the whole state it restored. It is the first record of every journal, so a replay builds
-//! exactly the kernel the run built and feeds it the same events.
+//! [`SessionHeader`]: how one run of the kernel began — its mode, markets, simulated-venue setup,
+//! the strategies it ran and the whole state it restored. It is the first record of every
+//! journal, so a replay builds exactly the kernel the run built and feeds it the same events.
 
 use polybot_model::{TokenId, Usdc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,7 @@ use crate::kernel::{Kernel, MarketMeta, Restored, RiskSetup, RunningAlgo};
 use crate::ledger::{AccountId, Fill, FillStatus, Ledger, LedgerError, Resolution};
 use crate::orders::{MarketRules, TrackedOrder};
 use crate::sim::{SimConfig, SimMarket, SimVenue};
+use crate::strategy::Strategy;
 use crate::venue::Venue;
 
 /// The journal format; a replay refuses other versions instead of misreading them.
@@ -50,6 +51,31 @@ pub struct SimSetup {
     pub trade_prefix: u64,
 }
 
+/// A strategy the session ran: its kind, as the strategy registry names it (`copy`,
+/// `forecast`), and its configuration exactly as it ran. The engine hosts strategies without
+/// knowing them (`polybot-strategies` depends on this crate, not the reverse), so the
+/// configuration is an opaque JSON value that only the registry decodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategySetup {
+    pub kind: String,
+    pub config: serde_json::Value,
+}
+
+impl StrategySetup {
+    /// The setup of a strategy of `kind` configured with `config`.
+    pub fn new(kind: &str, config: &impl Serialize) -> Result<Self, serde_json::Error> {
+        Ok(StrategySetup {
+            kind: kind.to_owned(),
+            config: serde_json::to_value(config)?,
+        })
+    }
+}
+
+/// Builds the strategy a [`StrategySetup`] describes, or says why it cannot (naming the kind).
+/// Whoever builds a session's kernel — the runner, a replay — passes the registry that knows the
+/// strategies, which this crate cannot.
+pub type BuildStrategy<'a> = dyn Fn(&StrategySetup) -> Result<Box<dyn Strategy>, String> + 'a;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionHeader {
     pub format: u32,
@@ -69,6 +95,12 @@ pub struct SessionHeader {
     /// The risk engine's configuration and restored memory.
     #[serde(default)]
     pub risk: RiskSetup,
+    /// The strategies the session ran, in the order the kernel asked them (which decides whose
+    /// intents are checked first against shared limits). Journals written before strategies
+    /// were recorded have none, and a session without strategies writes no key, so its header
+    /// reads as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strategies: Vec<StrategySetup>,
 }
 
 impl SessionHeader {
@@ -105,6 +137,19 @@ impl SessionHeader {
             next_id: self.next_id,
         });
         Ok(kernel)
+    }
+
+    /// Adds the session's strategies, in their recorded order, to a kernel built from this
+    /// header. Fails at the first setup `build` cannot turn into a strategy.
+    pub fn add_strategies<V: Venue>(
+        &self,
+        kernel: &mut Kernel<V>,
+        build: &BuildStrategy<'_>,
+    ) -> Result<(), String> {
+        for setup in &self.strategies {
+            kernel.add_strategy(build(setup)?);
+        }
+        Ok(())
     }
 
     /// The simulated venue of a paper session or backtest, with the restored orders handed over.

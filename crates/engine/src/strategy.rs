@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polybot_model::{OrderBook, Price, Side, Size, TokenId};
+use polybot_model::{OrderBook, Price, Probability, Side, Size, TokenId};
 
 use crate::event::Event;
 use crate::fasthash::TokenMap;
@@ -22,6 +22,12 @@ pub struct View<'a> {
     pub open: &'a BTreeSet<ClientOrderId>,
     /// The risk engine's memory: halts, copied leaders per position, trader cutoffs.
     pub risk: &'a crate::kernel::RiskMemory,
+    /// The risk engine's configuration, so a strategy's own pre-filters (minimum edge, the
+    /// slippage its limit may take) agree with the gate its entries must pass.
+    pub risk_config: &'a polybot_risk::RiskConfig,
+    /// What the risk engine knows about each token's market (fee, outcome, end), so a strategy
+    /// prices an entry with the fee the gate will charge it.
+    pub markets: &'a TokenMap<crate::kernel::MarketMeta>,
 }
 
 impl View<'_> {
@@ -71,6 +77,15 @@ pub enum Intent {
     Enter(crate::kernel::Entry),
     /// Sell a held position; exits pass every halt.
     Exit(crate::kernel::Exit),
+    /// The strategy's current probability that a token it holds pays out. The kernel's
+    /// edge-reversal exit rule compares the bid with the probability a position was entered on;
+    /// a strategy that re-forecasts states what it believes now, so the rule judges the position
+    /// by today's view rather than the one it was bought on. Ignored for positions the risk gate
+    /// did not open.
+    Reassess {
+        token: TokenId,
+        probability: Probability,
+    },
     /// A signal the strategy looked at and let go, with the reason code (`price_moved`,
     /// `stale_signal`, ...), so every skipped signal leaves a record.
     Skip {

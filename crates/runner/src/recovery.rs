@@ -1,16 +1,19 @@
 //! Start-up, which is also crash recovery: everything the engine resumes from comes out of the
-//! store, and becomes the journal's session header.
+//! store and the configuration, and becomes the journal's session header.
 
 use std::collections::BTreeSet;
 
+use polybot_config::Config;
 use polybot_engine::kernel::{RiskMemory, RiskSetup};
 use polybot_engine::orders::{OrderState, TrackedOrder};
-use polybot_engine::session::{FORMAT, Mode, SessionHeader, SessionMarket, SimSetup};
+use polybot_engine::session::{
+    FORMAT, Mode, SessionHeader, SessionMarket, SimSetup, StrategySetup,
+};
 use polybot_engine::{AccountId, FillStatus, RunningAlgo};
 use polybot_model::Usdc;
 use polybot_store::Store;
 
-use crate::Result;
+use crate::{Result, RunError};
 
 /// The kv key of the running execution algorithms.
 pub const ALGOS_KEY: &str = "engine.algos";
@@ -39,8 +42,29 @@ pub async fn check_mode(store: &Store, mode: Mode) -> Result<()> {
     }
 }
 
+/// The strategies the configuration enables, in the order the kernel asks them (copy trading,
+/// then forecast trading), each with its section exactly as loaded. The session header records
+/// them and the runner builds its strategies from that record, so a replay of the journal hosts
+/// the very strategies the run hosted.
+pub fn strategy_setups(config: &Config) -> Result<Vec<StrategySetup>> {
+    use polybot_strategies::registry;
+    let mut setups = Vec::new();
+    if config.copy.enabled {
+        setups.push(registry::copy_setup(&config.copy).map_err(setup_error)?);
+    }
+    if config.forecasting.enabled {
+        setups.push(registry::forecast_setup(&config.forecasting).map_err(setup_error)?);
+    }
+    Ok(setups)
+}
+
+fn setup_error(e: polybot_strategies::BuildError) -> RunError {
+    RunError::Setup(e.to_string())
+}
+
 /// What a session starts with besides the store: its mode and time, the markets it follows,
-/// the simulated venue (paper), the accounts it trades for and the risk configuration.
+/// the simulated venue (paper), the accounts it trades for, the risk configuration and the
+/// strategies it hosts.
 pub struct SessionStart<'a> {
     pub mode: Mode,
     pub started_ms: i64,
@@ -49,6 +73,7 @@ pub struct SessionStart<'a> {
     /// The accounts to trade for, each with the bankroll it opens with if the store lacks it.
     pub accounts: &'a [(AccountId, Usdc)],
     pub risk: &'a polybot_risk::RiskConfig,
+    pub strategies: Vec<StrategySetup>,
 }
 
 /// Loads the state to resume from. Accounts the store lacks are created with the start's
@@ -62,6 +87,7 @@ pub async fn recover(store: &Store, start: SessionStart<'_>) -> Result<Recovered
         sim,
         accounts,
         risk: risk_config,
+        strategies,
     } = start;
     let known: BTreeSet<AccountId> = store
         .accounts()
@@ -116,6 +142,7 @@ pub async fn recover(store: &Store, start: SessionStart<'_>) -> Result<Recovered
                 config: risk_config.clone(),
                 memory: risk_memory,
             },
+            strategies,
         },
         all_orders,
         fills: fill_status,

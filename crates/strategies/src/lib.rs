@@ -3,8 +3,13 @@
 //! entry, so a strategy never sizes past what the risk engine allows and never bypasses it.
 //!
 //! Each strategy's decision logic is a pure function (tested without a kernel); the `Strategy`
-//! impl only feeds it.
+//! impl only feeds it. The [`registry`] builds each from the setup a session header records,
+//! for the runner and for `polybot replay` alike.
 
 pub mod copy;
+pub mod forecast;
+pub mod registry;
 
 pub use copy::{CopyConfig, CopyStrategy};
+pub use forecast::{ForecastStrategy, ForecastTradingConfig};
+pub use registry::{BuildError, build};

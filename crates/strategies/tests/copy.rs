@@ -67,6 +67,7 @@ fn kernel() -> Kernel<SimVenue> {
         algos: Vec::new(),
         next_id: 1,
         risk: RiskSetup::default(),
+        strategies: Vec::new(),
     };
     let mut k = header.build_kernel(header.sim_venue()).unwrap();
     k.add_strategy(Box::new(CopyStrategy::new(CopyConfig {

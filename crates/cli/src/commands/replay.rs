@@ -1,9 +1,11 @@
-//! `polybot replay --journal FILE`: rebuild the session's kernel from the journal's header, feed
-//! it the recorded events, and compare the decision fingerprint at every checkpoint.
+//! `polybot replay --journal FILE`: rebuild the session's kernel from the journal's header, with
+//! the strategies it ran built by the strategy registry, feed it the recorded events, and compare
+//! the decision fingerprint at every checkpoint.
 
 use anyhow::{Context as _, Result, bail};
 use polybot_engine::journal::read_records;
-use polybot_engine::replay::replay;
+use polybot_engine::replay::replay_with;
+use polybot_strategies::registry::build_for_engine;
 use serde_json::json;
 
 use crate::cli::ReplayArgs;
@@ -11,13 +13,14 @@ use crate::cli::ReplayArgs;
 pub fn run(args: &ReplayArgs) -> Result<()> {
     let records = read_records(&args.journal)
         .with_context(|| format!("cannot read the journal {}", args.journal.display()))?;
-    let report =
-        replay(&records).with_context(|| format!("cannot replay {}", args.journal.display()))?;
+    let report = replay_with(&records, &build_for_engine)
+        .with_context(|| format!("cannot replay {}", args.journal.display()))?;
     if args.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "mode": report.mode,
+                "strategies": report.strategies,
                 "events": report.events,
                 "checkpoints": report.checkpoints,
                 "fingerprint": report.fingerprint.to_string(),
@@ -30,8 +33,13 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
             }))?
         );
     } else {
+        let strategies = if report.strategies.is_empty() {
+            String::new()
+        } else {
+            format!(" (strategies: {})", report.strategies.join(", "))
+        };
         println!(
-            "{} session: {} events, {} checkpoints; fingerprint {}",
+            "{} session{strategies}: {} events, {} checkpoints; fingerprint {}",
             report.mode, report.events, report.checkpoints, report.fingerprint
         );
     }

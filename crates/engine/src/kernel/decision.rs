@@ -1,8 +1,10 @@
 //! What the kernel decided: the decision log's entries and the replay fingerprint over them.
 
-use polybot_model::{ConditionId, Price, Side, Size, TokenId, Usdc};
+use polybot_model::{ConditionId, Price, Probability, Side, Size, TokenId, Usdc};
+use polybot_risk::Confidence;
 use serde::{Deserialize, Serialize};
 
+use crate::event::ForecastSignal;
 use crate::fingerprint::Fingerprint;
 use crate::ledger::{AccountId, FillStatus};
 use crate::orders::{ClientOrderId, OrderRequest, Quantity};
@@ -114,6 +116,39 @@ pub enum Decision {
         event: String,
         detail: String,
     },
+    /// A forecast arrived, traded or not: what was believed, against what market, and how
+    /// firmly, so every later entry, skip or exit on it can be read against it.
+    Forecast {
+        condition: ConditionId,
+        market_id: String,
+        question: String,
+        /// `llm` or `offline`.
+        source: String,
+        probability_yes: Probability,
+        raw_probability_yes: Probability,
+        market_probability_yes: Option<Probability>,
+        confidence: Confidence,
+        evidence_quality: Option<Probability>,
+        forecast_id: Option<i64>,
+    },
+}
+
+impl Decision {
+    /// The log entry of a forecast event.
+    pub(crate) fn forecast(signal: &ForecastSignal) -> Decision {
+        Decision::Forecast {
+            condition: signal.condition,
+            market_id: signal.market_id.clone(),
+            question: signal.question.clone(),
+            source: signal.source.clone(),
+            probability_yes: signal.probability_yes,
+            raw_probability_yes: signal.raw_probability_yes,
+            market_probability_yes: signal.market_probability_yes,
+            confidence: signal.confidence,
+            evidence_quality: signal.evidence_quality,
+            forecast_id: signal.forecast_id,
+        }
+    }
 }
 
 pub(super) fn record(fp: &mut Fingerprint, decision: &Decision) {
@@ -213,5 +248,20 @@ pub(super) fn record(fp: &mut Fingerprint, decision: &Decision) {
         Decision::RiskState { event, detail } => {
             fp.record(&[b"H", event.as_bytes(), detail.as_bytes()])
         }
+        Decision::Forecast {
+            condition,
+            source,
+            probability_yes,
+            raw_probability_yes,
+            confidence,
+            ..
+        } => fp.record(&[
+            b"f",
+            condition.0.as_slice(),
+            source.as_bytes(),
+            &probability_yes.micros().to_le_bytes(),
+            &raw_probability_yes.micros().to_le_bytes(),
+            &[*confidence as u8],
+        ]),
     }
 }

@@ -85,6 +85,17 @@ impl FromStr for Stage {
     }
 }
 
+/// Where a strategy let a signal go: a forecast judged unusable at FORECAST, one without the
+/// edge at EDGE, and a signal filtered before any of that (copy trading's `stale_signal`,
+/// `price_moved`, ...) at SCAN.
+fn skip_stage(code: &str) -> Stage {
+    match code {
+        "stale_forecast" | "offline_forecast" => Stage::Forecast,
+        "edge_below_min" | "no_book" => Stage::Edge,
+        _ => Stage::Scan,
+    }
+}
+
 impl Decision {
     /// The pipeline stage this decision belongs to.
     #[must_use]
@@ -101,7 +112,8 @@ impl Decision {
             | Decision::RiskRejected { .. }
             | Decision::RiskState { .. } => Stage::Risk,
             Decision::Sized { .. } => Stage::Size,
-            Decision::Skipped { .. } => Stage::Scan,
+            Decision::Skipped { code, .. } => skip_stage(code),
+            Decision::Forecast { .. } => Stage::Forecast,
             Decision::ExitSignal { .. } => Stage::Exit,
             Decision::Filled { .. }
             | Decision::Closed { .. }
@@ -124,7 +136,9 @@ impl Decision {
             | Decision::RiskRejected { token, .. }
             | Decision::ExitSignal { token, .. }
             | Decision::Skipped { token, .. } => Some(token.to_string()),
-            Decision::Redeemed { condition } => Some(condition.to_string()),
+            Decision::Redeemed { condition } | Decision::Forecast { condition, .. } => {
+                Some(condition.to_string())
+            }
             Decision::CancelSent { .. }
             | Decision::Filled { .. }
             | Decision::Closed { .. }
@@ -159,7 +173,8 @@ impl Decision {
             | Decision::RiskRejected { .. }
             | Decision::ExitSignal { .. }
             | Decision::Skipped { .. }
-            | Decision::RiskState { .. } => None,
+            | Decision::RiskState { .. }
+            | Decision::Forecast { .. } => None,
         }
     }
 
@@ -193,6 +208,7 @@ impl Decision {
             Decision::ExitSignal { reason, .. } => vec![code_or(reason, "exit")],
             Decision::Skipped { code, .. } => vec![code_or(code, "skipped")],
             Decision::RiskState { event, .. } => vec![code_or(event, "risk_state")],
+            Decision::Forecast { source, .. } => vec!["forecast", code_or(source, "unknown")],
         }
     }
 
@@ -218,6 +234,7 @@ impl Decision {
             Decision::ExitSignal { .. } => "exit_signal",
             Decision::Skipped { .. } => "skipped",
             Decision::RiskState { .. } => "risk_state",
+            Decision::Forecast { .. } => "forecast",
         }
     }
 }

@@ -109,6 +109,9 @@ impl<V: Venue> Kernel<V> {
                     detail,
                 }),
                 Intent::Exit(exit) => self.exit(account, &exit),
+                Intent::Reassess { token, probability } => {
+                    self.reassess(account, token, probability);
+                }
                 Intent::CancelAll { token } => {
                     let algos: Vec<_> = self
                         .algos

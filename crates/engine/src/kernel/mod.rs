@@ -286,6 +286,8 @@ impl<V: Venue> Kernel<V> {
             orders: &self.orders,
             open: &self.open,
             risk: &self.risk.memory,
+            risk_config: &self.risk.config,
+            markets: &self.risk.meta,
         }
     }
 
@@ -351,6 +353,8 @@ impl<V: Venue> Kernel<V> {
                 }),
             },
             Event::Market { market, .. } => self.add_session_market(market),
+            // Logged whether or not a strategy trades on it: the log explains every forecast.
+            Event::Forecast { forecast, .. } => self.decide(Decision::forecast(forecast)),
             Event::Trade { .. }
             | Event::Venue { .. }
             | Event::Tick { .. }

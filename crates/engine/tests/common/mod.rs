@@ -70,6 +70,7 @@ pub fn header(tokens: &[TokenId], accounts: &[(&str, i64)]) -> SessionHeader {
         algos: Vec::new(),
         next_id: 1,
         risk: RiskSetup::default(),
+        strategies: Vec::new(),
     }
 }
 

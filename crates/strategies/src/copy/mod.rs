@@ -30,7 +30,7 @@ impl CopyStrategy {
 
 impl Strategy for CopyStrategy {
     fn name(&self) -> &str {
-        "copy"
+        crate::registry::COPY
     }
 
     fn account(&self) -> &AccountId {

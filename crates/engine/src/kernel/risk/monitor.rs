@@ -189,6 +189,31 @@ impl<V: Venue> Kernel<V> {
         }
     }
 
+    /// Takes a strategy's new probability for a position it holds, so the edge-reversal rule
+    /// compares the bid with the current view. Positions the risk gate did not open (no
+    /// probability recorded) stay out of the exit rules.
+    pub(crate) fn reassess(
+        &mut self,
+        account: &AccountId,
+        token: TokenId,
+        probability: polybot_model::Probability,
+    ) {
+        let key = position_key(&account.0, token);
+        let Some(memo) = self
+            .risk
+            .memory
+            .positions
+            .get_mut(&key)
+            .filter(|m| m.probability.is_some())
+        else {
+            return;
+        };
+        if memo.probability != Some(probability) {
+            memo.probability = Some(probability);
+            self.risk.changed = true;
+        }
+    }
+
     /// Follows a booked fill: when a position opened or closed, the copied leader's record on a
     /// close, and the market's circuit breaker (a fill the mid then moved against).
     pub(crate) fn risk_on_fill(
