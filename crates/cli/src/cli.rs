@@ -67,6 +67,39 @@ pub enum Command {
     Whales(WhalesArgs),
     /// Watched and leaderboard traders: score, copyable or why not, cut off or not.
     Traders(TradersArgs),
+    /// Gather evidence for one market: queries, search, blocked domains, sources, evidence, quality.
+    Research(ResearchArgs),
+    /// The whole forecast of one market: research, ensemble, calibration, market combination, edge, risk, size.
+    Forecast(ForecastArgs),
+    /// LLM and search usage and cost, per provider, from the store.
+    Costs(CostsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResearchArgs {
+    /// The market: a condition id (0x…) or a slug.
+    #[arg(long)]
+    pub market: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// The market: a condition id (0x…) or a slug.
+    #[arg(long)]
+    pub market: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CostsArgs {
+    /// Only calls in this last period (e.g. 24h, 7d); all of them without it.
+    #[arg(long, value_parser = crate::duration::parse)]
+    pub since: Option<std::time::Duration>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -276,7 +309,8 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct FakexArgs {
-    /// CLOB REST + WebSocket on P, Gamma on P+1, Data API on P+2.
+    /// CLOB REST + WebSocket on P, Gamma on P+1, Data API on P+2, RTDS on P+3, the simulated
+    /// AI (chat completions, search, research pages) on P+4.
     #[arg(long, default_value_t = 18080)]
     pub base_port: u16,
     /// Simulator seed: the same seed gives the same market evolution.

@@ -1,4 +1,4 @@
-//! Human durations on the command line: `500ms`, `30s`, `5m`, `2h`, or plain seconds.
+//! Human durations on the command line: `500ms`, `30s`, `5m`, `2h`, `7d`, or plain seconds.
 
 use std::time::Duration;
 
@@ -16,9 +16,10 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         "" | "s" => value,
         "m" => value * 60.0,
         "h" => value * 3600.0,
+        "d" => value * 86_400.0,
         _ => {
             return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+                "`{text}`: unknown unit `{unit}` (use ms, s, m, h or d)"
             ));
         }
     };
@@ -38,6 +39,7 @@ mod tests {
         assert_eq!(parse("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse("7d").unwrap(), Duration::from_secs(7 * 86_400));
         assert!(parse("abc").is_err());
         assert!(parse("5y").is_err());
         assert!(parse("-1s").is_err());

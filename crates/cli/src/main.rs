@@ -74,6 +74,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Uncutoff(args) => commands::risk::uncutoff(&ctx, args).await,
         Command::Whales(args) => commands::whales::run(&ctx, args).await,
         Command::Traders(args) => commands::traders::run(&ctx, args).await,
+        Command::Research(args) => commands::forecast::research(&ctx, args).await,
+        Command::Forecast(args) => commands::forecast::forecast(&ctx, args).await,
+        Command::Costs(args) => commands::costs::run(&ctx, args).await,
     }
 }
 

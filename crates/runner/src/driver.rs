@@ -4,6 +4,7 @@
 //! the venue's held orders — see the crate docs for why that order matters.
 
 mod commands;
+mod forecasts;
 mod leaders;
 mod market_data;
 mod summary;
@@ -26,14 +27,14 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::copy::LeaderFeed;
 use crate::decision_log::DecisionLog;
+use crate::forecasting::{ForecastFeed, ReadyForecast};
 use crate::lock::EngineLock;
 use crate::manual::{MANUAL_ACCOUNT, OperatorRequest};
 use crate::markets::{self, MarketInfo};
 use crate::persist::persist;
 use crate::recovery::{self, Recovered};
-use crate::{Result, RunError, now_ms};
+use crate::{Result, RunError, dollars, now_ms};
 use polybot_alerts::AlertDispatcher;
-use polybot_strategies::CopyStrategy;
 
 /// How long the engine runs.
 #[derive(Debug, Clone, Default)]
@@ -168,10 +169,6 @@ impl Engine {
         sim: Option<SimSetup>,
     ) -> Result<(Recovered, Vec<MarketInfo>)> {
         recovery::check_mode(&self.store, mode).await?;
-        let dollars = |key: &str, value: f64| {
-            Usdc::parse_rounded(&format!("{value:.6}"))
-                .map_err(|e| RunError::Setup(format!("{key}: {e}")))
-        };
         let mut accounts = vec![(
             AccountId::new(MANUAL_ACCOUNT),
             dollars(
@@ -185,6 +182,15 @@ impl Engine {
                 dollars("copy.bankroll_usdc", self.config.copy.bankroll_usdc)?,
             ));
         }
+        if self.config.forecasting.enabled {
+            accounts.push((
+                AccountId::new(self.config.forecasting.account.clone()),
+                dollars(
+                    "forecasting.bankroll_usdc",
+                    self.config.forecasting.bankroll_usdc,
+                )?,
+            ));
+        }
         // First pass without markets, to learn which tokens the state involves.
         let probe = recovery::recover(
             &self.store,
@@ -195,6 +201,7 @@ impl Engine {
                 sim,
                 accounts: &accounts,
                 risk: &self.config.risk,
+                strategies: recovery::strategy_setups(&self.config)?,
             },
         )
         .await?;
@@ -264,6 +271,9 @@ struct Runner<V: Venue> {
     /// Copy trading's leader trades, and those waiting for their market's first book.
     leaders: Option<LeaderFeed>,
     waiting_leaders: Vec<(polybot_wallets::DetectedTrade, i64)>,
+    /// The forecast strategy's forecasts, and those waiting for their market's first books.
+    forecasts: Option<ForecastFeed>,
+    waiting_forecasts: Vec<(ReadyForecast, i64)>,
     /// Fills, halts, breaches and anomalies go to the configured channels, never blocking.
     alerts: AlertDispatcher,
     daily: summary::DailyTally,
@@ -284,6 +294,10 @@ impl<V: Venue + LiveRules> Runner<V> {
         reports: Option<mpsc::UnboundedReceiver<Event>>,
     ) -> Result<Self> {
         let header = &recovered.header;
+        // The strategies come from the header's record of them, as a replay builds them.
+        header
+            .add_strategies(&mut kernel, &polybot_strategies::registry::build_for_engine)
+            .map_err(|e| RunError::Setup(format!("strategies: {e}")))?;
         let journal_path = engine
             .config
             .storage
@@ -296,9 +310,6 @@ impl<V: Venue + LiveRules> Runner<V> {
         let tokens = infos.into_iter().map(|i| (i.session.token, i)).collect();
         let alerts = AlertDispatcher::from_config(&engine.config.alerts)
             .map_err(|e| RunError::Setup(format!("alerts: {e}")))?;
-        if engine.config.copy.enabled {
-            kernel.add_strategy(Box::new(CopyStrategy::new(engine.config.copy.clone())));
-        }
         tracing::info!(
             mode = %header.mode,
             journal = %journal_path.display(),
@@ -326,6 +337,8 @@ impl<V: Venue + LiveRules> Runner<V> {
             ready: BTreeSet::new(),
             leaders: None,
             waiting_leaders: Vec::new(),
+            forecasts: None,
+            waiting_forecasts: Vec::new(),
             alerts,
             daily: summary::DailyTally::default(),
         })
@@ -343,6 +356,11 @@ impl<V: Venue + LiveRules> Runner<V> {
         self.run_commands(now_ms()).await?;
         self.leaders =
             LeaderFeed::start(&self.engine.config, self.engine.connector.clone()).await?;
+        self.forecasts = ForecastFeed::start(
+            &self.engine.config,
+            self.engine.store.clone(),
+            self.engine.connector.clone(),
+        )?;
         let exec = &self.engine.config.execution;
         let mut tick = tokio::time::interval(Duration::from_millis(exec.tick_interval_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -362,10 +380,12 @@ impl<V: Venue + LiveRules> Runner<V> {
                 market = recv_market(&mut self.market_rx) => self.on_market(market).await?,
                 Some(event) = recv_report(&mut self.reports) => self.process(event, None).await?,
                 Some(trade) = recv_leader(&mut self.leaders) => self.on_leader_trade(trade).await?,
+                Some(ready) = recv_forecast(&mut self.forecasts) => self.on_forecast(ready).await?,
                 _ = tick.tick() => {
                     let now = now_ms();
                     self.sync_safety(now).await?;
                     self.release_waiting_leaders(now).await?;
+                    self.release_waiting_forecasts(now).await?;
                     self.process(Event::Tick { ts: now }, None).await?;
                     self.maybe_daily_summary(now);
                     let idle = self.run_commands(now).await?;
@@ -542,6 +562,13 @@ async fn recv_market(rx: &mut Option<broadcast::Receiver<MarketEvent>>) -> Optio
             *rx = None;
             None
         }
+    }
+}
+
+async fn recv_forecast(feed: &mut Option<ForecastFeed>) -> Option<ReadyForecast> {
+    match feed.as_mut() {
+        Some(feed) => feed.recv().await,
+        None => std::future::pending().await,
     }
 }
 

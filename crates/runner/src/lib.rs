@@ -14,6 +14,7 @@ pub mod alerting;
 pub mod copy;
 pub mod decision_log;
 pub mod driver;
+pub mod forecasting;
 pub mod gates;
 pub mod lock;
 pub mod manual;
@@ -53,4 +54,10 @@ pub type Result<T, E = RunError> = std::result::Result<T, E>;
 #[must_use]
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// A configured dollar amount as exact USDC, the error naming its key.
+pub(crate) fn dollars(key: &str, value: f64) -> Result<polybot_model::Usdc> {
+    polybot_model::Usdc::parse_rounded(&format!("{value:.6}"))
+        .map_err(|e| RunError::Setup(format!("{key}: {e}")))
 }

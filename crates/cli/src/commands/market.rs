@@ -56,7 +56,7 @@ pub async fn run(ctx: &Context, args: &MarketArgs) -> Result<()> {
     Ok(())
 }
 
-async fn find(polymarket: &Polymarket, key: &str) -> Result<Market> {
+pub async fn find(polymarket: &Polymarket, key: &str) -> Result<Market> {
     let found = if key.starts_with("0x") {
         let id =
             ConditionId::parse(key).with_context(|| format!("`{key}` is not a condition id"))?;
