@@ -9,7 +9,7 @@ pub enum FakexError {
     #[error("fakex binds loopback addresses only, got {0}")]
     NotLoopback(IpAddr),
     #[error(
-        "base port {0} leaves no room for the Gamma (P+1), Data API (P+2) and RTDS (P+3) ports"
+        "base port {0} leaves no room for the Gamma (P+1), Data API (P+2), RTDS (P+3) and AI (P+4) ports"
     )]
     PortRange(u16),
     #[error("invalid fakex configuration: {0}")]

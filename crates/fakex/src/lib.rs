@@ -8,6 +8,10 @@
 //! moves the books; faults (latency, HTTP errors, WS disconnects, stalls, garbage frames) can
 //! be injected to test the client's resilience.
 //!
+//! Ports: CLOB REST + market WebSocket on the base port P, Gamma on P+1, the Data API on P+2,
+//! the RTDS activity stream on P+3 and the simulated AI services ([`ai`]: OpenAI-style chat
+//! completions, Tavily-style search and the research page mirror) on P+4.
+//!
 //! Wallets: every simulated trade is attributed to a wallet (see the Data API and the RTDS
 //! `activity` stream). A few wallets trade in a recognisable style — *skilled* ones trade on
 //! the simulator's fair value where it pays for the spread (taking when the gap is wide,
@@ -32,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod ai;
 mod books;
 mod catalog;
 mod error;
@@ -57,6 +62,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use ai::AiStats;
 pub use books::check as check_book;
 pub use error::FakexError;
 pub use exchange::{Exchange, ExchangeStats, InjectedTrade, TapeRecord, WalletStyles};
@@ -68,8 +74,8 @@ pub use trading::{AccountView, MakerFill, Order, OrderStatus, Trade, TradeStatus
 pub struct FakexConfig {
     /// Always loopback (fakex refuses anything else); default 127.0.0.1.
     pub host: IpAddr,
-    /// CLOB REST + market WS on P, Gamma on P+1, Data API on P+2, RTDS on P+3; 0 → four
-    /// ephemeral ports.
+    /// CLOB REST + market WS on P, Gamma on P+1, Data API on P+2, RTDS on P+3, the simulated
+    /// AI services on P+4; 0 → five ephemeral ports.
     pub base_port: u16,
     /// Seed of every random choice (books, simulator, generated markets, faults).
     pub seed: u64,
@@ -148,6 +154,8 @@ pub struct FakexHandle {
     gamma: SocketAddr,
     data: SocketAddr,
     rtds: SocketAddr,
+    ai: SocketAddr,
+    ai_state: Arc<ai::Ai>,
     exchange: Arc<Exchange>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -185,6 +193,20 @@ impl FakexHandle {
         format!("ws://{}", self.rtds)
     }
 
+    /// `http://127.0.0.1:P+4`: fakex's simulated AI — OpenAI chat completions at
+    /// `/v1/chat/completions`, Tavily search at `/search`, research pages under `/pages` (the
+    /// fetcher's `fetch_mirror`). See [`ai`].
+    #[must_use]
+    pub fn ai_url(&self) -> String {
+        format!("http://{}", self.ai)
+    }
+
+    /// What the simulated AI has answered so far, and every page it served.
+    #[must_use]
+    pub fn ai_stats(&self) -> AiStats {
+        self.ai_state.stats()
+    }
+
     #[must_use]
     pub fn exchange(&self) -> Arc<Exchange> {
         Arc::clone(&self.exchange)
@@ -220,7 +242,7 @@ fn validate(config: &FakexConfig) -> Result<(), FakexError> {
     if !config.host.is_loopback() {
         return Err(FakexError::NotLoopback(config.host));
     }
-    if config.base_port > u16::MAX - 3 {
+    if config.base_port > u16::MAX - 4 {
         return Err(FakexError::PortRange(config.base_port));
     }
     let f = &config.faults;
@@ -258,22 +280,23 @@ fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>)
     })
 }
 
-/// Starts fakex: loads the data, binds the four services and starts the simulator.
+/// Starts fakex: loads the data, binds the five services and starts the simulator.
 pub async fn start(config: FakexConfig) -> Result<FakexHandle, FakexError> {
     validate(&config)?;
     let exchange = load_exchange(&config).await?;
     exchange.configure_trading(trading_config(&config));
     let ports = match config.base_port {
-        0 => [0, 0, 0, 0],
-        p => [p, p + 1, p + 2, p + 3],
+        0 => [0; 5],
+        p => [p, p + 1, p + 2, p + 3, p + 4],
     };
     let clob = bind(config.host, ports[0]).await?;
     let gamma = bind(config.host, ports[1]).await?;
     let data = bind(config.host, ports[2]).await?;
     let rtds = bind(config.host, ports[3]).await?;
+    let ai_listener = bind(config.host, ports[4]).await?;
     let addr = |l: &TcpListener| l.local_addr().map_err(|e| FakexError::Load(e.to_string()));
     let (clob_addr, gamma_addr, data_addr) = (addr(&clob)?, addr(&gamma)?, addr(&data)?);
-    let rtds_addr = addr(&rtds)?;
+    let (rtds_addr, ai_addr) = (addr(&rtds)?, addr(&ai_listener)?);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let [clob_router, gamma_router, data_router] = routers(&exchange, &config);
@@ -281,19 +304,24 @@ pub async fn start(config: FakexConfig) -> Result<FakexHandle, FakexError> {
         .route("/", get(http::rtds::rtds))
         .fallback(http::not_found)
         .with_state(Arc::clone(&exchange));
+    let ai_state = ai::Ai::new(Arc::clone(&exchange));
+    let ai_router = ai_router(&ai_state, &exchange, &config);
     let mut tasks = vec![
         serve(clob, clob_router, stop_rx.clone()),
         serve(gamma, gamma_router, stop_rx.clone()),
         serve(data, data_router, stop_rx.clone()),
         serve(rtds, rtds_router, stop_rx.clone()),
+        serve(ai_listener, ai_router, stop_rx.clone()),
     ];
     tasks.extend(background_tasks(&exchange, &config, &stop_rx));
-    tracing::info!(clob = %clob_addr, gamma = %gamma_addr, data = %data_addr, rtds = %rtds_addr, "fakex listening");
+    tracing::info!(clob = %clob_addr, gamma = %gamma_addr, data = %data_addr, rtds = %rtds_addr, ai = %ai_addr, "fakex listening");
     Ok(FakexHandle {
         clob: clob_addr,
         gamma: gamma_addr,
         data: data_addr,
         rtds: rtds_addr,
+        ai: ai_addr,
+        ai_state,
         exchange,
         shutdown: stop_tx,
         tasks,
@@ -363,6 +391,20 @@ fn routers(exchange: &Arc<Exchange>, config: &FakexConfig) -> [Router; 3] {
         .with_state(Arc::clone(exchange))
         .layer(layer("data"));
     [clob, gamma, data]
+}
+
+/// The simulated AI's router, behind the same fault layer as the venue's services.
+fn ai_router(state: &Arc<ai::Ai>, exchange: &Arc<Exchange>, config: &FakexConfig) -> Router {
+    let ctx = http::HttpCtx::new(
+        Arc::clone(exchange),
+        config.faults.clone(),
+        "ai",
+        config.seed,
+    );
+    ai::routes()
+        .fallback(http::not_found)
+        .with_state(Arc::clone(state))
+        .layer(from_fn_with_state(ctx, http::faults))
 }
 
 /// How often trade settlement, heartbeats and GTD expiry are checked.

@@ -67,6 +67,11 @@ pub async fn run(args: &FakexArgs) -> Result<()> {
     println!("  CLOB WS    {}/ws/market", handle.ws_url());
     println!("  Gamma      {}", handle.gamma_url());
     println!("  Data API   {}", handle.data_url());
+    println!("  RTDS       {}", handle.rtds_url());
+    println!(
+        "  AI (simulated: chat completions, search, pages)  {}",
+        handle.ai_url()
+    );
     println!(
         "{} tokens with books. Point polybot at it with --config config/fake.toml. Ctrl-C stops.",
         handle.exchange().token_ids().len()

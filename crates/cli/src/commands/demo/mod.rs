@@ -1,9 +1,11 @@
 //! `polybot demo`: the whole product on one machine. It starts the fake exchange (real markets
 //! from recorded data when it has them), points the real clients at it, scans the markets, shows
-//! the whales, and paper-trades by copying the leaderboard's wallets through the risk engine,
-//! with a live summary; the state it leaves is what `polybot status`, `positions` and
-//! `decisions` read.
+//! the whales, and paper-trades by copying the leaderboard's wallets and by forecasting markets
+//! with fakex's *simulated* LLM (research → ensemble → calibration → edge → risk), both through
+//! the risk engine, with a live summary; the state it leaves is what `polybot status`,
+//! `positions`, `decisions` and `costs` read.
 
+mod forecasting;
 mod summary;
 
 use std::time::Duration;
@@ -110,6 +112,7 @@ async fn run_engine(ctx: &mut Context, exchange: &FakexHandle, args: &DemoArgs) 
     copy.enabled = true;
     copy.score_refresh_secs = 30;
     ctx.config.execution.tick_interval_ms = 250;
+    forecasting::configure(&mut ctx.config, exchange);
     // Fills and halts are summarised below; the console channel keeps to warnings.
     ctx.config.alerts.console.min_severity = polybot_alerts::Severity::Warning;
 
@@ -127,13 +130,14 @@ async fn run_engine(ctx: &mut Context, exchange: &FakexHandle, args: &DemoArgs) 
         "\n== paper trading for {}s: copying the top {LEADERS} wallets through the risk engine",
         args.duration.as_secs()
     );
+    println!("{}", forecasting::banner(exchange));
     let store = ctx.store().await?;
     let options = EngineOptions {
         duration: Some(args.duration),
         idle_exit: None,
     };
     let started = tokio::time::Instant::now();
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(&ctx.config);
     let summary = async {
         let mut every = tokio::time::interval(Duration::from_secs(5));
         every.tick().await;
@@ -141,6 +145,7 @@ async fn run_engine(ctx: &mut Context, exchange: &FakexHandle, args: &DemoArgs) 
             every.tick().await;
             tally.update(&store).await;
             println!("{}", tally.line(started.elapsed().as_secs()));
+            println!("{}", tally.forecast.line());
         }
     };
     let ran = tokio::select! {
@@ -150,6 +155,10 @@ async fn run_engine(ctx: &mut Context, exchange: &FakexHandle, args: &DemoArgs) 
     ran?;
     tally.update(&store).await;
     println!("{}", tally.line(started.elapsed().as_secs()));
+    println!("{}", tally.forecast.line());
+    if let Err(e) = forecasting::report(&store, exchange).await {
+        println!("forecasts: {e:#}");
+    }
     store.close().await;
 
     println!("\n== positions");
@@ -165,7 +174,7 @@ async fn run_engine(ctx: &mut Context, exchange: &FakexHandle, args: &DemoArgs) 
     let dir = ctx.config.storage.data_dir.display();
     println!(
         "\n== done. The demo's state is in {dir}; inspect it with\n   \
-         polybot --data-dir {dir} status | positions | orders --all | decisions --verify"
+         polybot --data-dir {dir} status | positions | orders --all | decisions --verify | costs"
     );
     Ok(())
 }
