@@ -253,6 +253,14 @@ impl ForecastConfig {
         self.ensemble.validate(&names, &mut errors);
         self.calibration.validate(&mut errors);
         errors.extend(self.research.validate());
+        let extractor = self.research.extraction_provider.trim();
+        if !extractor.is_empty() && !names.contains(extractor) {
+            errors.push(FieldError::new(
+                "research.extraction_provider",
+                extractor,
+                "must name one of [[forecast.providers]] (empty: the first usable one)",
+            ));
+        }
         errors
     }
 }

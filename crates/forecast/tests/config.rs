@@ -84,7 +84,14 @@ fn validation_names_each_key() {
     cfg.ensemble.min_models_required = 0;
     cfg.calibration.max_evidence_penalty = 1.5;
     cfg.calibration.min_samples_refit = 0;
-    let keys: Vec<String> = cfg.validate().into_iter().map(|e| e.key).collect();
+    cfg.research.extraction_provider = "nobody".into();
+    cfg.providers[0].api_key_env = "sk-secret key".into();
+    let errors = cfg.validate();
+    assert!(
+        errors.iter().all(|e| !e.to_string().contains("sk-secret")),
+        "a key pasted as api_key_env is never echoed: {errors:?}"
+    );
+    let keys: Vec<String> = errors.into_iter().map(|e| e.key).collect();
     for k in [
         "providers[0].timeout_ms",
         "providers[1].base_url",
@@ -94,6 +101,8 @@ fn validation_names_each_key() {
         "ensemble.min_models_required",
         "calibration.max_evidence_penalty",
         "calibration.min_samples_refit",
+        "research.extraction_provider",
+        "providers[0].api_key_env",
     ] {
         assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
     }
