@@ -80,10 +80,12 @@ impl Shared {
     }
 }
 
-/// A running market data stream over a fixed set of tokens.
+/// A running market data stream over a set of tokens that can grow ([`MarketStream::add_tokens`]).
 pub struct MarketStream {
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
+    endpoint: String,
+    config: WsConfig,
 }
 
 impl MarketStream {
@@ -125,23 +127,54 @@ impl MarketStream {
             events,
             counters: Counters::default(),
         });
-        let endpoint = format!("{}/ws/market", ws_url.trim_end_matches('/'));
+        let mut stream = MarketStream {
+            shared,
+            tasks: Vec::new(),
+            endpoint: format!("{}/ws/market", ws_url.trim_end_matches('/')),
+            config: config.clone(),
+        };
         let ids: Vec<TokenId> = tokens.iter().map(|(t, _)| *t).collect();
-        let tasks = ids
-            .chunks(config.max_assets_per_connection.max(1))
-            .enumerate()
-            .map(|(index, chunk)| {
-                let shard = Shard {
-                    index,
-                    endpoint: endpoint.clone(),
-                    tokens: chunk.to_vec(),
-                    config: config.clone(),
-                    shared: Arc::clone(&shared),
-                };
-                tokio::spawn(shard.run())
-            })
-            .collect();
-        (MarketStream { shared, tasks }, receiver)
+        stream.spawn_shards(&ids);
+        (stream, receiver)
+    }
+
+    /// Starts following `tokens` too (those already followed are ignored), on new connections
+    /// of their own: the books already streaming are not dropped and re-snapshotted, which a
+    /// restart over the whole set would do every time a market comes into play. Events keep
+    /// arriving on the receivers already handed out.
+    pub fn add_tokens(&mut self, tokens: &[(TokenId, TickSize)]) {
+        let mut added = Vec::new();
+        {
+            let mut books = self.shared.books();
+            for &(token, tick) in tokens {
+                if books.book(token).is_none() && !added.contains(&token) {
+                    books.track(token, tick);
+                    added.push(token);
+                }
+            }
+        }
+        self.spawn_shards(&added);
+    }
+
+    /// One shard (connection) per `max_assets_per_connection` of `tokens`.
+    fn spawn_shards(&mut self, tokens: &[TokenId]) {
+        for chunk in tokens.chunks(self.config.max_assets_per_connection.max(1)) {
+            let shard = Shard {
+                index: self.tasks.len(),
+                endpoint: self.endpoint.clone(),
+                tokens: chunk.to_vec(),
+                config: self.config.clone(),
+                shared: Arc::clone(&self.shared),
+            };
+            self.tasks.push(tokio::spawn(shard.run()));
+        }
+    }
+
+    /// Connections (shards) running: one per `max_assets_per_connection` tokens of the start
+    /// set, plus one per batch added since.
+    #[must_use]
+    pub fn shards(&self) -> usize {
+        self.tasks.len()
     }
 
     /// Consumer-facing events in arrival order (per shard).

@@ -266,3 +266,54 @@ async fn published_levels_rebuild_every_book() {
     }
     handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_added_later_stream_on_their_own_connection_without_resetting_the_others() {
+    let handle = exchange().await;
+    // Pick 24 tokens with books, then stream the first 20 only and add the rest later.
+    let (all, tokens) = subscribe(&handle, 24);
+    drop(all);
+    let (first, later) = tokens.split_at(20);
+    let exchange = handle.exchange();
+    let pair = |t: &TokenId| {
+        (
+            *t,
+            exchange
+                .book(*t)
+                .map_or(TickSize::Hundredth, |b| b.tick_size()),
+        )
+    };
+    let mut stream = MarketStream::start(
+        &handle.ws_url(),
+        &ws_config(),
+        &first.iter().map(pair).collect::<Vec<_>>(),
+    );
+    converge(&stream, &handle, first, RECOVERY).await;
+    let shards = stream.shards();
+    let mut events = stream.subscribe();
+
+    let added: Vec<_> = later.iter().map(pair).collect();
+    // Adding a token twice (or one already followed) opens nothing more.
+    let mut twice = added.clone();
+    twice.push(pair(&first[0]));
+    twice.extend(added.iter().copied());
+    stream.add_tokens(&twice);
+    assert_eq!(
+        stream.shards(),
+        shards + 1,
+        "one new connection for the new tokens"
+    );
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    exchange.step(200);
+    converge(&stream, &handle, &tokens, RECOVERY).await;
+    while let Ok(event) = events.try_recv() {
+        if let MarketEvent::Desynced { token_id, .. } = event {
+            assert!(
+                !first.contains(&token_id),
+                "a book already streaming was reset by the addition: {token_id}"
+            );
+        }
+    }
+    assert_eq!(stream.stats().stalls + stream.stats().lagged, 0);
+    handle.shutdown().await;
+}

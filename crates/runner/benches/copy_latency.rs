@@ -647,7 +647,7 @@ fn print_report(r: &ModeReport) {
         for (i, sample) in r.cold.iter().enumerate() {
             let stages = r.cold_stages.get(i).copied().flatten().map_or_else(String::new, |[added, book, released]| {
                 format!(
-                    "  (injection → engine took it in and added the market {added} ms → first book, after fetching the market and restarting the stream, +{book} ms → released on the clock tick +{released} ms)"
+                    "  (injection → engine took it in and added the market {added} ms → first book, after fetching the market and subscribing its book, +{book} ms → released on the clock tick +{released} ms)"
                 )
             });
             eprintln!("     {}{stages}", ms(Some(sample.latency)));

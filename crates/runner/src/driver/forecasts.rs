@@ -1,6 +1,7 @@
 //! Forecasts into the kernel: a forecast on a market the engine does not follow yet starts
-//! following both its tokens and waits for their first books (the strategy prices its entry on
-//! them), at most `BOOK_WAIT_MS`.
+//! following both its tokens (with the market facts the feed loaded, so no HTTP call runs in the
+//! engine loop) and waits for their first books (the strategy prices its entry on them), at most
+//! `BOOK_WAIT_MS`.
 
 use polybot_engine::{Event, Venue};
 
@@ -11,13 +12,10 @@ use crate::forecasting::ReadyForecast;
 impl<V: Venue + LiveRules> Runner<V> {
     pub(super) async fn on_forecast(&mut self, ready: ReadyForecast) -> Result<()> {
         let now = now_ms();
-        for outcome in &ready.market.outcomes {
-            let token = outcome.token_id;
-            if !self.tokens.contains_key(&token)
-                && let Err(reason) = self.add_market(token, now).await
-            {
-                tracing::warn!(%token, %reason, "cannot follow a forecast market; the forecast is dropped");
-                return Ok(());
+        // The feed loaded the market's facts off the engine loop; following is local work.
+        for info in ready.infos.clone() {
+            if !self.tokens.contains_key(&info.session.token) {
+                self.follow(info, now).await?;
             }
         }
         if self.forecast_books_ready(&ready) {

@@ -173,6 +173,15 @@ impl<V: Venue + LiveRules> Runner<V> {
         let info = markets::fetch(&self.engine.connector, token)
             .await
             .map_err(|e| format!("unknown_token: cannot load market rules for {token}: {e}"))?;
+        self.follow(info, now).await.map_err(|e| e.to_string())
+    }
+
+    /// Follows a token whose market facts are already loaded: the kernel learns its rules and
+    /// metadata, and its book is streamed on a connection of its own, leaving the books already
+    /// streaming untouched.
+    pub(super) async fn follow(&mut self, info: MarketInfo, now: i64) -> Result<()> {
+        let token = info.session.token;
+        let tick = info.session.rules.tick;
         self.kernel.venue_mut().set_rules(&info);
         let session = info.session.clone();
         self.tokens.insert(token, info);
@@ -183,9 +192,11 @@ impl<V: Venue + LiveRules> Runner<V> {
             },
             None,
         )
-        .await
-        .map_err(|e| e.to_string())?;
-        self.restart_stream();
+        .await?;
+        match self.stream.as_mut() {
+            Some(stream) => stream.add_tokens(&[(token, tick)]),
+            None => self.restart_stream(),
+        }
         Ok(())
     }
 

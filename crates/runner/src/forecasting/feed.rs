@@ -18,12 +18,16 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{ForecastService, signal};
+use crate::markets::{self, MarketInfo};
 use crate::{Result, now_ms};
 
-/// A forecast ready for the engine, with its market (whose tokens the engine may not follow yet).
+/// A forecast ready for the engine, with its market and the venue's facts about both tokens
+/// (rules, fee, metadata), loaded here so that the engine can start following a new market
+/// without an HTTP call in its loop.
 #[derive(Debug, Clone)]
 pub struct ReadyForecast {
     pub market: Market,
+    pub infos: Vec<MarketInfo>,
     pub signal: ForecastSignal,
 }
 
@@ -188,10 +192,21 @@ impl Cycle {
             cost_usd = %r.cost_usd,
             "forecast made"
         );
+        let mut infos = Vec::with_capacity(market.outcomes.len());
+        for outcome in &market.outcomes {
+            match markets::fetch(&self.connector, outcome.token_id).await {
+                Ok(info) => infos.push(info),
+                Err(e) => {
+                    tracing::warn!(market = %id, error = %e, "cannot load the market's rules; forecast not sent");
+                    return;
+                }
+            }
+        }
         match signal(market, r, Some(recorded.id)) {
             Ok(signal) => {
                 let ready = ReadyForecast {
                     market: market.clone(),
+                    infos,
                     signal,
                 };
                 // The engine stopping closes the channel; nothing to do then.
