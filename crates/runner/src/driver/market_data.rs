@@ -7,6 +7,10 @@
 )]
 use super::*;
 
+/// Connections opened for tokens added mid-session before the stream is restarted with every
+/// token packed `max_assets_per_connection` to a connection.
+const MAX_EXTRA_CONNECTIONS: usize = 16;
+
 /// The kernel's view of a market-stream event, stamped with the wall clock (the kernel's time
 /// must only move forward, and venue timestamps come from another clock).
 fn market_event(event: MarketEvent, now: i64) -> Option<Event> {
@@ -193,9 +197,19 @@ impl<V: Venue + LiveRules> Runner<V> {
             None,
         )
         .await?;
+        let per_connection = self
+            .engine
+            .config
+            .websocket
+            .max_assets_per_connection
+            .max(1);
+        let packed = self.tokens.len().div_ceil(per_connection);
         match self.stream.as_mut() {
-            Some(stream) => stream.add_tokens(&[(token, tick)]),
-            None => self.restart_stream(),
+            // Each addition costs a connection; past a few extra, one restart packs them again.
+            Some(stream) if stream.shards() < packed + MAX_EXTRA_CONNECTIONS => {
+                stream.add_tokens(&[(token, tick)]);
+            }
+            _ => self.restart_stream(),
         }
         Ok(())
     }
