@@ -6,6 +6,7 @@
 mod commands;
 mod forecasts;
 mod leaders;
+mod loads;
 mod market_data;
 mod summary;
 
@@ -271,6 +272,8 @@ struct Runner<V: Venue> {
     /// Copy trading's leader trades, and those waiting for their market's first book.
     leaders: Option<LeaderFeed>,
     waiting_leaders: Vec<(polybot_wallets::DetectedTrade, i64)>,
+    /// Markets of leader trades being loaded off the loop.
+    loads: loads::MarketLoads,
     /// The forecast strategy's forecasts, and those waiting for their market's first books.
     forecasts: Option<ForecastFeed>,
     waiting_forecasts: Vec<(ReadyForecast, i64)>,
@@ -337,6 +340,7 @@ impl<V: Venue + LiveRules> Runner<V> {
             ready: BTreeSet::new(),
             leaders: None,
             waiting_leaders: Vec::new(),
+            loads: loads::MarketLoads::new(),
             forecasts: None,
             waiting_forecasts: Vec::new(),
             alerts,
@@ -381,6 +385,7 @@ impl<V: Venue + LiveRules> Runner<V> {
                 Some(event) = recv_report(&mut self.reports) => self.process(event, None).await?,
                 Some(trade) = recv_leader(&mut self.leaders) => self.on_leader_trade(trade).await?,
                 Some(ready) = recv_forecast(&mut self.forecasts) => self.on_forecast(ready).await?,
+                Some(loaded) = self.loads.recv() => self.on_market_loaded(loaded).await?,
                 _ = tick.tick() => {
                     let now = now_ms();
                     self.sync_safety(now).await?;

@@ -1,10 +1,12 @@
-//! Leader trades into the kernel: a trade on a market the engine does not follow yet waits for
-//! that market's first book (the copy is priced on it), at most `BOOK_WAIT_MS`.
+//! Leader trades into the kernel: a trade on a market the engine does not follow yet waits while
+//! the market is loaded off the loop (see `loads`) and for its first book (the copy is priced on
+//! it), at most `BOOK_WAIT_MS`.
 
 use polybot_engine::Venue;
 
 use polybot_wallets::DetectedTrade;
 
+use super::loads::Loaded;
 use super::{BOOK_WAIT_MS, LiveRules, Runner, now_ms};
 use crate::Result;
 
@@ -15,14 +17,32 @@ impl<V: Venue + LiveRules> Runner<V> {
         if self.ready.contains(&token) {
             return self.send_leader_trade(&detected, now).await;
         }
-        if !self.tokens.contains_key(&token)
-            && let Err(reason) = self.add_market(token, now).await
-        {
-            tracing::warn!(%token, %reason, "cannot follow a leader's market; the signal is dropped");
-            return Ok(());
+        if !self.tokens.contains_key(&token) {
+            self.loads.start(&self.engine.connector, token);
         }
         self.waiting_leaders.push((detected, now + BOOK_WAIT_MS));
         Ok(())
+    }
+
+    /// A market loaded off the loop: follow it (its first book then releases the trades waiting
+    /// for it), or drop those trades when it could not be loaded.
+    pub(super) async fn on_market_loaded(&mut self, loaded: Loaded) -> Result<()> {
+        let (token, result) = loaded;
+        match result {
+            Ok(info) if !self.tokens.contains_key(&token) => self.follow(info, now_ms()).await,
+            Ok(_) => Ok(()),
+            Err(reason) => {
+                let before = self.waiting_leaders.len();
+                self.waiting_leaders.retain(|(d, _)| d.trade.token != token);
+                tracing::warn!(
+                    %token,
+                    %reason,
+                    dropped = before - self.waiting_leaders.len(),
+                    "cannot follow a leader's market; its signals are dropped"
+                );
+                Ok(())
+            }
+        }
     }
 
     /// Sends the waiting trades whose book arrived, or whose wait is over.

@@ -108,14 +108,23 @@ impl<V: Venue + LiveRules> Runner<V> {
                         self.ready.insert(token);
                     }
                     self.process(event, None).await?;
-                    // A leader trade waiting for this book goes now, not at the next tick.
-                    if self.ready.contains(&token)
-                        && self
+                    // A leader trade or forecast waiting for this book goes now, not at the
+                    // next tick.
+                    if self.ready.contains(&token) {
+                        if self
                             .waiting_leaders
                             .iter()
                             .any(|(d, _)| d.trade.token == token)
-                    {
-                        self.release_waiting_leaders(now).await?;
+                        {
+                            self.release_waiting_leaders(now).await?;
+                        }
+                        if self
+                            .waiting_forecasts
+                            .iter()
+                            .any(|(f, _)| f.market.outcomes.iter().any(|o| o.token_id == token))
+                        {
+                            self.release_waiting_forecasts(now).await?;
+                        }
                     }
                     Ok(())
                 }
