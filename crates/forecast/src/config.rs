@@ -9,7 +9,9 @@
 //! kind = "openai"                  # openai | anthropic | gemini | openai_compatible
 //! model = "gpt-4o"
 //! # base_url defaults per kind; api_key_env defaults to POLYBOT_{OPENAI,ANTHROPIC,GEMINI}_API_KEY
-//! timeout_ms = 60000
+//! timeout_ms = 60000               # the whole call, retries included
+//! max_retries = 2                  # transient failures: 429, 5xx, 529, no response
+//! retry_backoff_ms = 500           # doubled per retry, jittered, at most 8 s; or Retry-After
 //! input_usd_per_mtok = 2.5         # USD per 1M prompt tokens
 //! output_usd_per_mtok = 10.0       # USD per 1M completion tokens
 //! weight = 0.40                    # prior weight for `weighted` aggregation
@@ -118,8 +120,14 @@ pub struct ProviderConfig {
     pub base_url: String,
     /// Environment variable holding the key. Empty: [`ProviderKind::default_key_env`].
     pub api_key_env: String,
-    /// Bound of one HTTP request (ms).
+    /// Bound of one whole call (ms): every attempt and every wait between them. A retry is
+    /// only made while time remains, so retries never stretch the ensemble's wait.
     pub timeout_ms: u64,
+    /// Further attempts after a transient failure (429, 500, 502, 503, 504, 529, no response).
+    pub max_retries: u32,
+    /// Wait before the first retry (ms), doubled for each further one (with jitter, at most
+    /// 8 s); a server's `Retry-After` replaces it.
+    pub retry_backoff_ms: u64,
     pub max_tokens: u32,
     pub temperature: f64,
     /// USD per 1M prompt tokens (exact).
@@ -148,6 +156,8 @@ impl PartialEq for ProviderConfig {
             && self.base_url == other.base_url
             && self.api_key_env == other.api_key_env
             && self.timeout_ms == other.timeout_ms
+            && self.max_retries == other.max_retries
+            && self.retry_backoff_ms == other.retry_backoff_ms
             && self.max_tokens == other.max_tokens
             && self.temperature == other.temperature
             && self.input_usd_per_mtok == other.input_usd_per_mtok
@@ -168,6 +178,8 @@ impl Default for ProviderConfig {
             base_url: String::new(),
             api_key_env: String::new(),
             timeout_ms: 60_000,
+            max_retries: 2,
+            retry_backoff_ms: 500,
             max_tokens: 1024,
             temperature: 0.2,
             input_usd_per_mtok: Decimal::ZERO,
@@ -290,9 +302,7 @@ fn validate_provider(p: &ProviderConfig, at: &str, errors: &mut Vec<FieldError>)
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         push("base_url", url, "must start with http:// or https://");
     }
-    if p.timeout_ms == 0 || p.timeout_ms > 600_000 {
-        push("timeout_ms", p.timeout_ms.to_string(), "must be 1..=600000");
-    }
+    validate_call_bounds(p, &mut push);
     if let Some(env) = p.effective_key_env()
         && (env.is_empty() || !env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     {
@@ -324,6 +334,24 @@ fn validate_provider(p: &ProviderConfig, at: &str, errors: &mut Vec<FieldError>)
         if price.is_sign_negative() && !price.is_zero() {
             push(key, price.to_string(), "must be ≥ 0");
         }
+    }
+}
+
+/// The timeout and the retries of one call.
+fn validate_call_bounds(p: &ProviderConfig, push: &mut impl FnMut(&str, String, &str)) {
+    if p.timeout_ms == 0 || p.timeout_ms > 600_000 {
+        push("timeout_ms", p.timeout_ms.to_string(), "must be 1..=600000");
+    }
+    if p.max_retries > 10 {
+        push("max_retries", p.max_retries.to_string(), "must be 0..=10");
+    }
+    // 0 would retry a rate-limited provider in a tight loop.
+    if p.retry_backoff_ms == 0 || p.retry_backoff_ms > 60_000 {
+        push(
+            "retry_backoff_ms",
+            p.retry_backoff_ms.to_string(),
+            "must be 1..=60000",
+        );
     }
 }
 

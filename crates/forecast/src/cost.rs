@@ -53,7 +53,8 @@ impl PriceTable {
 /// Running totals of one provider.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderCost {
-    /// HTTP requests that returned a response with usage (retries count separately).
+    /// Requests answered with usage: each corrective retry counts, while an attempt the HTTP
+    /// layer retried after a 429/5xx or a lost connection reported no tokens and is not counted.
     pub requests: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,

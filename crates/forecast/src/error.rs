@@ -6,18 +6,30 @@ use thiserror::Error;
 /// A failure of one provider call or one forecaster.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ForecastError {
-    /// The request did not complete within the provider's `timeout_ms`.
-    #[error("provider {provider}: timed out after {timeout_ms} ms")]
-    Timeout { provider: String, timeout_ms: u64 },
-    /// Connection or transport failure.
-    #[error("provider {provider}: transport error: {reason}")]
-    Transport { provider: String, reason: String },
-    /// The server answered with a non-success HTTP status.
-    #[error("provider {provider}: HTTP {status}: {body}")]
+    /// The call, retries included, did not complete within the provider's `timeout_ms`.
+    #[error("provider {provider}: timed out after {timeout_ms} ms{}", attempts_note(*.attempts))]
+    Timeout {
+        provider: String,
+        timeout_ms: u64,
+        /// HTTP attempts made, the one cut short included.
+        attempts: u32,
+    },
+    /// Connection or transport failure (of the last attempt, when retried).
+    #[error("provider {provider}: transport error{}: {reason}", attempts_note(*.attempts))]
+    Transport {
+        provider: String,
+        reason: String,
+        /// HTTP attempts made; 0 when the request was never sent (client setup, a bad key).
+        attempts: u32,
+    },
+    /// The server answered with a non-success HTTP status (the last attempt's, when retried).
+    #[error("provider {provider}: HTTP {status}{}: {body}", attempts_note(*.attempts))]
     Status {
         provider: String,
         status: u16,
         body: String,
+        /// HTTP attempts made.
+        attempts: u32,
     },
     /// The response body is not the provider's wire format.
     #[error("provider {provider}: unexpected response: {reason}")]
@@ -50,6 +62,15 @@ impl ForecastError {
             | ForecastError::MissingKey { provider, .. } => provider,
             ForecastError::TooFewModels { .. } => "ensemble",
         }
+    }
+}
+
+/// `" (3 attempts)"`, so an error says whether retrying was tried; empty for 0 (never sent).
+fn attempts_note(attempts: u32) -> String {
+    match attempts {
+        0 => String::new(),
+        1 => " (1 attempt)".to_owned(),
+        n => format!(" ({n} attempts)"),
     }
 }
 

@@ -41,6 +41,13 @@ fn parses_with_defaults_and_exact_prices() {
     assert_eq!(cfg.providers[0].output_usd_per_mtok, Decimal::new(10, 0));
     assert_eq!(cfg.providers[0].timeout_ms, 60_000);
     assert_eq!(
+        (
+            cfg.providers[0].max_retries,
+            cfg.providers[0].retry_backoff_ms
+        ),
+        (2, 500)
+    );
+    assert_eq!(
         cfg.providers[0].effective_base_url(),
         "https://api.openai.com"
     );
@@ -86,6 +93,8 @@ fn validation_names_each_key() {
     cfg.calibration.min_samples_refit = 0;
     cfg.research.extraction_provider = "nobody".into();
     cfg.providers[0].api_key_env = "sk-secret key".into();
+    cfg.providers[1].max_retries = 11;
+    cfg.providers[2].retry_backoff_ms = 0;
     let errors = cfg.validate();
     assert!(
         errors.iter().all(|e| !e.to_string().contains("sk-secret")),
@@ -103,6 +112,8 @@ fn validation_names_each_key() {
         "calibration.min_samples_refit",
         "research.extraction_provider",
         "providers[0].api_key_env",
+        "providers[1].max_retries",
+        "providers[2].retry_backoff_ms",
     ] {
         assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
     }

@@ -1,14 +1,17 @@
 //! Each provider against a local fake speaking its real protocol: parsing, tokens × price,
-//! auth headers, the corrective retry and the rejection.
+//! auth headers, the corrective retry and the rejection, and the HTTP layer's retries of
+//! transient failures (429, 5xx, 529, lost connections) within the provider's timeout.
 
 mod common;
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use common::{Behaviour, GOOD, KEY, provider, spawn};
+use common::{Behaviour, Fake, GOOD, KEY, provider, spawn};
 use polybot_forecast::setup::build_forecaster;
 use polybot_forecast::{
-    Confidence, CostLedger, ForecastError, ForecastRequest, ProviderKind, SharedLedger, Source,
+    Confidence, CostLedger, ForecastError, ForecastRequest, ModelForecast, ProviderConfig,
+    ProviderKind, SharedLedger, Source,
 };
 use rust_decimal::Decimal;
 
@@ -235,4 +238,214 @@ async fn a_keyed_provider_without_a_key_is_a_missing_key_error() {
         err.to_string(),
         "provider gpt: no API key (set POLYBOT_OPENAI_API_KEY)"
     );
+}
+
+/// A provider entry pointed at `fake` retrying up to `max_retries` times after 10 ms (doubling).
+fn retrying(kind: ProviderKind, fake: &Fake, timeout_ms: u64, max_retries: u32) -> ProviderConfig {
+    ProviderConfig {
+        max_retries,
+        retry_backoff_ms: 10,
+        ..provider("p", kind, fake, timeout_ms)
+    }
+}
+
+async fn forecast_with(cfg: &ProviderConfig) -> Result<ModelForecast, ForecastError> {
+    build_forecaster(cfg, false, &ledger())
+        .unwrap()
+        .forecast(&request())
+        .await
+}
+
+/// The error text (Display and Debug) never carries the key.
+fn assert_keyless(err: &ForecastError) {
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(KEY), "{text}");
+}
+
+#[tokio::test]
+async fn a_transient_503_is_retried_and_succeeds_on_the_second_attempt_for_each_protocol() {
+    for kind in [
+        ProviderKind::Openai,
+        ProviderKind::Anthropic,
+        ProviderKind::Gemini,
+    ] {
+        let fake = spawn(kind, Behaviour::flaky(&[503])).await;
+        let l = ledger();
+        let f = build_forecaster(&retrying(kind, &fake, 5_000, 2), false, &l).unwrap();
+        let out = f.forecast(&request()).await.unwrap();
+        assert_eq!(
+            fake.requests().len(),
+            2,
+            "{kind:?}: the 503, then the answer"
+        );
+        assert_eq!(out.answer.probability, 0.62);
+        assert_eq!(out.attempts, 1, "{kind:?}: no corrective retry was needed");
+        assert_eq!(
+            l.lock().unwrap().providers["p"].requests,
+            1,
+            "{kind:?}: only the answer carried usage"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_transient_status_is_retried() {
+    let statuses = [429, 500, 502, 503, 504, 529];
+    let fake = spawn(ProviderKind::Anthropic, Behaviour::flaky(&statuses)).await;
+    let out = forecast_with(&retrying(ProviderKind::Anthropic, &fake, 10_000, 6)).await;
+    assert_eq!(out.unwrap().answer.probability, 0.62);
+    assert_eq!(fake.requests().len(), statuses.len() + 1);
+}
+
+#[tokio::test]
+async fn retry_after_in_seconds_is_waited_for() {
+    let fake = spawn(
+        ProviderKind::Openai,
+        Behaviour::flaky(&[429]).with_retry_after("1"),
+    )
+    .await;
+    let started = Instant::now();
+    let out = forecast_with(&retrying(ProviderKind::Openai, &fake, 5_000, 2)).await;
+    // Behaviour, not performance: the 10 ms backoff gave way to the server's 1 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.unwrap().answer.probability, 0.62);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_timeout_ends_the_call_at_once() {
+    let fake = spawn(
+        ProviderKind::Gemini,
+        Behaviour::flaky(&[429]).with_retry_after("30"),
+    )
+    .await;
+    let started = Instant::now();
+    let err = forecast_with(&retrying(ProviderKind::Gemini, &fake, 2_000, 2))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "no sleep into a certain timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            err,
+            ForecastError::Status {
+                status: 429,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(fake.requests().len(), 1);
+    assert_keyless(&err);
+}
+
+#[tokio::test]
+async fn a_client_error_is_not_retried() {
+    let fake = spawn(ProviderKind::Openai, Behaviour::failing(400)).await;
+    let err = forecast_with(&retrying(ProviderKind::Openai, &fake, 5_000, 5))
+        .await
+        .unwrap_err();
+    assert_eq!(fake.requests().len(), 1, "exactly one request");
+    assert!(
+        matches!(err, ForecastError::Status { status: 400, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("(1 attempt)"), "{err}");
+    assert_keyless(&err);
+}
+
+#[tokio::test]
+async fn exhausted_retries_are_a_status_error_saying_how_many_attempts() {
+    let fake = spawn(ProviderKind::Anthropic, Behaviour::failing(529)).await;
+    let err = forecast_with(&retrying(ProviderKind::Anthropic, &fake, 5_000, 2))
+        .await
+        .unwrap_err();
+    assert_eq!(fake.requests().len(), 3, "the first attempt and 2 retries");
+    assert!(
+        matches!(
+            err,
+            ForecastError::Status {
+                status: 529,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with("provider p: HTTP 529 (3 attempts): "),
+        "{text}"
+    );
+    assert_keyless(&err);
+
+    // max_retries = 0: one attempt only.
+    let fake = spawn(ProviderKind::Openai, Behaviour::failing(503)).await;
+    let err = forecast_with(&retrying(ProviderKind::Openai, &fake, 5_000, 0))
+        .await
+        .unwrap_err();
+    assert_eq!(fake.requests().len(), 1);
+    assert!(err.to_string().contains("HTTP 503 (1 attempt)"), "{err}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_a_transport_error() {
+    // A port nobody listens on: bound, then released.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let nowhere = Fake {
+        base_url,
+        seen: Arc::default(),
+    };
+    let err = forecast_with(&retrying(ProviderKind::Openai, &nowhere, 5_000, 2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ForecastError::Transport { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("(3 attempts)"), "{err}");
+    assert_keyless(&err);
+}
+
+#[tokio::test]
+async fn the_timeout_bounds_the_whole_call_retries_included() {
+    // Every attempt takes 300 ms and fails with a 503; ten retries would take > 3 s.
+    let slow_failing = Behaviour {
+        delay: Duration::from_millis(300),
+        ..Behaviour::failing(503)
+    };
+    let fake = spawn(ProviderKind::Gemini, slow_failing).await;
+    let mut cfg = retrying(ProviderKind::Gemini, &fake, 1_000, 10);
+    cfg.retry_backoff_ms = 50;
+    let started = Instant::now();
+    let err = forecast_with(&cfg).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(1_250),
+        "timeout_ms plus a small margin: {elapsed:?}"
+    );
+    assert!(fake.requests().len() >= 2, "it did retry within the budget");
+    match &err {
+        ForecastError::Timeout {
+            timeout_ms: 1_000,
+            attempts,
+            ..
+        } => assert!(*attempts >= 2, "{err}"),
+        other => panic!("expected the call's timeout, got {other:?}"),
+    }
+    assert!(
+        err.to_string().contains("timed out after 1000 ms ("),
+        "{err}"
+    );
+    assert_keyless(&err);
 }

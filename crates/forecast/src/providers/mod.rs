@@ -7,6 +7,7 @@ pub mod compatible;
 pub mod gemini;
 mod http;
 pub mod openai;
+mod retry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::cost::Usage;
 use crate::error::ForecastError;
 
 pub use http::HttpTarget;
+pub use retry::{MAX_BACKOFF, RetryPolicy};
 
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +99,11 @@ pub fn build_provider(cfg: &ProviderConfig) -> Result<Arc<dyn LlmProvider>, Fore
         &cfg.effective_base_url(),
         key,
         Duration::from_millis(cfg.timeout_ms),
-    )?;
+    )?
+    .with_retry(RetryPolicy {
+        max_retries: cfg.max_retries,
+        backoff: Duration::from_millis(cfg.retry_backoff_ms),
+    });
     let model = cfg.model.clone();
     let (max_tokens, temperature) = (cfg.max_tokens, cfg.temperature);
     Ok(match cfg.kind {

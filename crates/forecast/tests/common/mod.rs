@@ -29,6 +29,10 @@ pub struct Behaviour {
     pub delay: Duration,
     /// Non-200 status to return instead of an answer.
     pub status: Option<u16>,
+    /// Statuses answered, one per request in order, before the behaviour above applies.
+    pub statuses: Vec<u16>,
+    /// `Retry-After` sent with every non-200 status.
+    pub retry_after: Option<String>,
 }
 
 impl Behaviour {
@@ -37,6 +41,8 @@ impl Behaviour {
             texts: vec![text.to_owned()],
             delay: Duration::ZERO,
             status: None,
+            statuses: Vec::new(),
+            retry_after: None,
         }
     }
     pub fn sequence(texts: &[&str]) -> Self {
@@ -55,6 +61,19 @@ impl Behaviour {
         Behaviour {
             status: Some(status),
             ..Behaviour::answer(GOOD)
+        }
+    }
+    /// `statuses` first, then good answers.
+    pub fn flaky(statuses: &[u16]) -> Self {
+        Behaviour {
+            statuses: statuses.to_vec(),
+            ..Behaviour::answer(GOOD)
+        }
+    }
+    pub fn with_retry_after(self, value: &str) -> Self {
+        Behaviour {
+            retry_after: Some(value.to_owned()),
+            ..self
         }
     }
 }
@@ -80,6 +99,7 @@ impl Seen {
 struct Shared {
     kind: ProviderKind,
     texts: Arc<Mutex<VecDeque<String>>>,
+    statuses: Arc<Mutex<VecDeque<u16>>>,
     behaviour: Behaviour,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
@@ -100,6 +120,7 @@ pub async fn spawn(kind: ProviderKind, behaviour: Behaviour) -> Fake {
     let shared = Shared {
         kind,
         texts: Arc::new(Mutex::new(behaviour.texts.iter().cloned().collect())),
+        statuses: Arc::new(Mutex::new(behaviour.statuses.iter().copied().collect())),
         behaviour,
         seen: Arc::new(Mutex::new(Vec::new())),
     };
@@ -150,9 +171,14 @@ async fn common(
         )
             .into_response());
     }
-    if let Some(code) = s.behaviour.status {
+    let queued = s.statuses.lock().unwrap().pop_front();
+    if let Some(code) = queued.or(s.behaviour.status) {
         let status = StatusCode::from_u16(code).unwrap();
-        return Err((status, r#"{"error":{"message":"overloaded"}}"#).into_response());
+        let mut resp = (status, r#"{"error":{"message":"overloaded"}}"#).into_response();
+        if let Some(v) = &s.behaviour.retry_after {
+            resp.headers_mut().insert("retry-after", v.parse().unwrap());
+        }
+        return Err(resp);
     }
     let mut q = s.texts.lock().unwrap();
     let text = if q.len() > 1 {
