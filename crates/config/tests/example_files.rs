@@ -107,3 +107,43 @@ fn fake_config_points_at_the_local_fake_exchange() {
             .is_some_and(|l| l.starts_with('#') && l.contains("polybot fakex"))
     );
 }
+
+/// The example's commented-out profiles (seed 003's three strategies) load when uncommented,
+/// validate, and apply to their strategies only.
+#[test]
+fn the_example_profiles_load_when_uncommented() {
+    let text = example_text();
+    let (head, rest) = text.split_at(text.find("[risk.profiles]").unwrap());
+    let (profiles, tail) = rest.split_at(rest.find("[safety]").unwrap());
+    let uncommented: String = profiles
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(body) if body.starts_with("[risk.profiles.") || body.contains(" = ") => body,
+            _ => l,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("polybot.toml");
+    std::fs::write(&path, format!("{head}{uncommented}{tail}")).unwrap();
+    let c = Config::load(Some(&path), &BTreeMap::new()).unwrap();
+    assert_eq!(c.risk.profiles.len(), 3);
+    let conservative = c.risk.profile_for("conservative");
+    assert_eq!(conservative.kelly_fraction, 0.15);
+    assert_eq!(conservative.max_entries_per_day, 3);
+    assert_eq!(conservative.min_bet_usdc, polybot_model::Usdc::dollars(15));
+    assert_eq!(c.risk.profile_for("aggressive").min_edge, 0.05);
+    assert_eq!(
+        c.risk.profile_for("copy"),
+        Config::default().risk.profile_for("copy")
+    );
+
+    std::fs::write(&path, "[risk.profiles.copy]\nkelly_fraction = 2.0\n").unwrap();
+    let keys: Vec<String> = match Config::load(Some(&path), &BTreeMap::new()) {
+        Err(polybot_config::ConfigError::Invalid(errors)) => {
+            errors.into_iter().map(|e| e.key).collect()
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    };
+    assert_eq!(keys, ["risk.profiles.copy.kelly_fraction"]);
+}

@@ -6,13 +6,15 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use polybot_engine::kernel::{Entry, Exit, MarketMeta, RiskCommand, RiskSetup};
+use polybot_engine::kernel::{Entry, Exit, MarketMeta, RiskCommand, RiskMemory, RiskSetup};
 use polybot_engine::operator::OperatorCommand;
 use polybot_engine::orders::TimeInForce;
+use polybot_engine::session::{SessionHeader, SimSetup};
+use polybot_engine::sim::{SimConfig, SimVenue};
 use polybot_engine::strategy::{Intent, Strategy, View};
 use polybot_engine::{AccountId, Decision, Event, Kernel};
 use polybot_model::{ConditionId, Probability, Side, Size, TokenId};
-use polybot_risk::{Confidence, MarketKey, OutcomeSide, RiskConfig};
+use polybot_risk::{Confidence, MarketKey, OutcomeSide, RiskConfig, RiskProfile};
 
 const STRAT: &str = "forecast";
 const OP: &str = "manual";
@@ -308,4 +310,189 @@ fn the_circuit_breaker_opens_after_fills_the_market_then_moved_against() {
         risk_codes(&d).join(",").contains("circuit_breaker"),
         "{d:#?}"
     );
+}
+
+const BOLD: &str = "aggressive";
+const CAREFUL: &str = "conservative";
+
+/// Seed 003's aggressive and conservative profiles (the conservative one allowed two entries a
+/// day), with $5 trades so many fit under the per-market caps.
+fn profiles_config() -> RiskConfig {
+    let mut config = RiskConfig {
+        max_bankroll_fraction: 0.005,
+        ..RiskConfig::default()
+    };
+    let bold = RiskProfile {
+        kelly_fraction: Some(0.5),
+        max_entries_per_day: Some(10),
+        ..RiskProfile::default()
+    };
+    let careful = RiskProfile {
+        kelly_fraction: Some(0.15),
+        min_edge: Some(0.08),
+        max_entries_per_day: Some(2),
+        ..RiskProfile::default()
+    };
+    config.profiles = [(BOLD.to_owned(), bold), (CAREFUL.to_owned(), careful)].into();
+    config
+}
+
+fn profiled_header(t: TokenId) -> SessionHeader {
+    let mut h = header(&[t], &[(BOLD, 1_000), (CAREFUL, 1_000), (OP, 1_000)]);
+    h.markets[0].meta = Some(Box::new(meta(1)));
+    h.risk = RiskSetup {
+        config: profiles_config(),
+        ..RiskSetup::default()
+    };
+    h
+}
+
+/// What each scripted strategy will send on its next event.
+type Queue = Arc<Mutex<Vec<Intent>>>;
+
+/// A kernel from `h` with a scripted strategy on each profiled account.
+fn profiled_kernel(h: &SessionHeader) -> (Kernel<SimVenue>, [Queue; 2]) {
+    let mut k = paper_kernel(h);
+    let queues = [BOLD, CAREFUL].map(|account| {
+        let queue = Arc::new(Mutex::new(Vec::new()));
+        k.add_strategy(Box::new(Scripted {
+            account: acct(account),
+            queue: queue.clone(),
+        }));
+        queue
+    });
+    (k, queues)
+}
+
+/// Both strategies enter `t` on the tick at `ts`; the decisions, and the risk memory the driver
+/// persists when it changed.
+fn both_enter(
+    k: &mut Kernel<SimVenue>,
+    queues: &[Queue; 2],
+    t: TokenId,
+    ts: i64,
+    persisted: &mut Option<RiskMemory>,
+) -> Vec<Decision> {
+    for queue in queues {
+        queue.lock().unwrap().push(entry(t, "0.70"));
+    }
+    let changes = drive(k, &tick(ts));
+    // Settle the FAKs, so the next entry sees the fills.
+    let settled = drive(k, &tick(ts + 50));
+    *persisted = settled.risk.or(changes.risk).or(persisted.take());
+    changes.decisions
+}
+
+fn placed_by(decisions: &[Decision], account: &str) -> usize {
+    decisions
+        .iter()
+        .filter(|d| matches!(d, Decision::Placed { order, .. } if order.account == acct(account)))
+        .count()
+}
+
+fn codes_of(decisions: &[Decision], account: &str) -> Vec<String> {
+    decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::RiskRejected {
+                account: a, codes, ..
+            } if *a == acct(account) => Some(codes.join(",")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn kelly_bp(decisions: &[Decision], account: &str) -> Option<i64> {
+    decisions.iter().find_map(|d| match d {
+        Decision::Sized {
+            account: a,
+            kelly_bp,
+            ..
+        } if *a == acct(account) => Some(*kelly_bp),
+        _ => None,
+    })
+}
+
+/// Two strategies, two profiles: the conservative one is refused with `max_entries_per_day`
+/// after its two entries of the UTC day while the aggressive one goes on; the count survives a
+/// restart from the persisted memory (through JSON, as the store and the journal keep it), and
+/// the next UTC day the conservative strategy enters again.
+#[test]
+fn a_profile_caps_its_strategy_entries_per_utc_day_across_a_restart() {
+    let t = tok(1);
+    let h = profiled_header(t);
+    let (mut k, queues) = profiled_kernel(&h);
+    let midnight = (T0 / DAY + 1) * DAY;
+    let start = midnight - 3_600_000;
+    let mut persisted = None;
+    step(&mut k, &deep_book(t, "0.50", "0.51", start));
+    for i in 0..3 {
+        let d = both_enter(&mut k, &queues, t, start + 10 + i * 100, &mut persisted);
+        no_anomalies(&d);
+        assert_eq!(placed_by(&d, BOLD), 1, "{d:#?}");
+        if i < 2 {
+            assert_eq!(placed_by(&d, CAREFUL), 1, "{d:#?}");
+            // Each sized with its own Kelly fraction: 0.5 against 0.15 of the same full Kelly.
+            let (bold, careful) = (kelly_bp(&d, BOLD).unwrap(), kelly_bp(&d, CAREFUL).unwrap());
+            assert!(
+                (bold * 15 - careful * 50).abs() <= 50,
+                "{bold} vs {careful}"
+            );
+        } else {
+            assert_eq!(placed_by(&d, CAREFUL), 0);
+            assert_eq!(codes_of(&d, CAREFUL), ["max_entries_per_day"]);
+        }
+    }
+    let counts = |m: &RiskMemory| m.entries_today.clone().into_iter().collect::<Vec<_>>();
+    let expected = vec![(BOLD.to_owned(), 3), (CAREFUL.to_owned(), 2)];
+    assert_eq!(counts(k.risk_memory()), expected);
+    let persisted = persisted.expect("the driver persisted the risk memory");
+    assert_eq!(counts(&persisted), expected);
+
+    // A restart the same day, from the persisted memory in a journaled header.
+    let restarted = SessionHeader {
+        started_ms: start + 1_000,
+        sim: Some(SimSetup {
+            config: SimConfig {
+                latency_ms: LATENCY_MS,
+            },
+            trade_prefix: 2,
+        }),
+        risk: RiskSetup {
+            config: profiles_config(),
+            memory: persisted,
+        },
+        ..h.clone()
+    };
+    let text = serde_json::to_string(&restarted).unwrap();
+    let restarted: SessionHeader = serde_json::from_str(&text).unwrap();
+    let (mut k, queues) = profiled_kernel(&restarted);
+    assert_eq!(counts(k.risk_memory()), expected);
+    step(&mut k, &deep_book(t, "0.50", "0.51", start + 1_100));
+    let mut persisted = None;
+    let d = both_enter(&mut k, &queues, t, start + 1_200, &mut persisted);
+    assert_eq!((placed_by(&d, BOLD), placed_by(&d, CAREFUL)), (1, 0));
+    assert_eq!(codes_of(&d, CAREFUL), ["max_entries_per_day"]);
+
+    // Past midnight UTC: a new day's allowance.
+    step(&mut k, &deep_book(t, "0.50", "0.51", midnight + 10));
+    let d = both_enter(&mut k, &queues, t, midnight + 100, &mut persisted);
+    assert_eq!(
+        (placed_by(&d, BOLD), placed_by(&d, CAREFUL)),
+        (1, 1),
+        "{d:#?}"
+    );
+    let today = vec![(BOLD.to_owned(), 1), (CAREFUL.to_owned(), 1)];
+    assert_eq!(counts(k.risk_memory()), today);
+}
+
+/// Memory stored before entries were counted (no `entries_today`) still loads, with no entries.
+#[test]
+fn risk_memory_without_entry_counts_still_loads() {
+    let mut memory = RiskMemory::default();
+    memory.entries_today.insert(CAREFUL.to_owned(), 2);
+    let mut value = serde_json::to_value(&memory).unwrap();
+    value.as_object_mut().unwrap().remove("entries_today");
+    let old: RiskMemory = serde_json::from_value(value).unwrap();
+    assert_eq!(old, RiskMemory::default());
 }

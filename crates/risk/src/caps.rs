@@ -56,7 +56,9 @@ fn limits(config: &RiskConfig, state: &PortfolioState, c: &Candidate, e: &Exposu
     let bank = bankroll(config, state, &c.strategy);
     let mut out = Vec::new();
     let mut push = |check, room, unit| out.push(Limit { check, room, unit });
-    let max_stake = i128::from(config.max_stake_per_market.micros());
+    // The strategy's own stake limit (its profile's, or the section's).
+    let stake_limit = config.profile_for(&c.strategy).max_stake_per_market;
+    let max_stake = i128::from(stake_limit.micros());
     push(
         Check::MaxStakePerMarket,
         max_stake - e.market,

@@ -6,7 +6,7 @@ use polybot_model::{Side, Usdc};
 
 use crate::caps::fee_bps;
 use crate::codes::Check;
-use crate::config::RiskConfig;
+use crate::config::{EffectiveLimits, RiskConfig};
 use crate::decision::Rejection;
 use crate::drawdown::Heat;
 use crate::exposure::Exposure;
@@ -64,10 +64,12 @@ pub(crate) fn gates(
     now_ms: i64,
 ) -> Vec<Rejection> {
     let mut out = Vec::new();
+    let limits = config.profile_for(&candidate.strategy);
     halt_gates(config, state, heat, &mut out);
     loss_gates(config, state, &mut out);
     position_gates(config, state, candidate, exposure, now_ms, &mut out);
-    forecast_gates(config, candidate, &mut out);
+    entries_gate(&limits, state, candidate, &mut out);
+    forecast_gates(config, &limits, candidate, &mut out);
     market_gates(config, candidate, &mut out);
     price_and_time_gates(config, candidate, now_ms, &mut out);
     out
@@ -182,11 +184,35 @@ fn position_gates(
     }
 }
 
-fn forecast_gates(config: &RiskConfig, c: &Candidate, out: &mut Vec<Rejection>) {
+/// The strategy's entries today against its daily allowance (its profile's, or the section's).
+fn entries_gate(
+    limits: &EffectiveLimits,
+    state: &PortfolioState,
+    c: &Candidate,
+    out: &mut Vec<Rejection>,
+) {
+    let max = limits.max_entries_per_day;
+    let today = state.entries_today(&c.strategy);
+    push(
+        out,
+        max > 0 && today >= max,
+        Check::MaxEntriesPerDay,
+        || format!("{today} entries today for {}, limit {max}", c.strategy),
+    );
+}
+
+/// Edge, Kelly, evidence and confidence; the minimums and the Kelly fraction are the
+/// strategy's (`limits`).
+fn forecast_gates(
+    config: &RiskConfig,
+    limits: &EffectiveLimits,
+    c: &Candidate,
+    out: &mut Vec<Rejection>,
+) {
     let p = c.probability.as_f64();
     let edge = net_edge(p, c.limit_price, fee_bps(c), config.extra_costs);
-    push(out, edge < config.min_edge, Check::MinEdge, || {
-        format!("net edge {edge:.4} < {}", config.min_edge)
+    push(out, edge < limits.min_edge, Check::MinEdge, || {
+        format!("net edge {edge:.4} < {}", limits.min_edge)
     });
     push(out, edge <= 0.0, Check::NegativeEdge, || {
         format!("net edge {edge:.4} is not positive")
@@ -194,7 +220,7 @@ fn forecast_gates(config: &RiskConfig, c: &Candidate, out: &mut Vec<Rejection>) 
     let fractional = kelly(
         p,
         effective_cost(c.limit_price, fee_bps(c), config.extra_costs),
-    ) * config.kelly_fraction;
+    ) * limits.kelly_fraction;
     push(
         out,
         fractional < config.min_kelly_fraction,
@@ -216,12 +242,12 @@ fn forecast_gates(config: &RiskConfig, c: &Candidate, out: &mut Vec<Rejection>) 
     }
     push(
         out,
-        c.confidence < config.min_confidence,
+        c.confidence < limits.min_confidence,
         Check::LowConfidence,
         || {
             format!(
                 "confidence {:?} < {:?}",
-                c.confidence, config.min_confidence
+                c.confidence, limits.min_confidence
             )
         },
     );

@@ -72,6 +72,8 @@ checks! {
     WeeklyHalt => "weekly_halt", "weekly_halt_pct", Gate;
     /// A new position would exceed the number of concurrent positions.
     MaxOpenPositions => "max_open_positions", "max_open_positions", Gate;
+    /// The strategy already opened its allowance of entries today (UTC).
+    MaxEntriesPerDay => "max_entries_per_day", "max_entries_per_day", Gate;
     /// The copied leader is cut off (drawdown of its copies, or by an operator).
     TraderCutoff => "trader_cutoff", "trader_max_drawdown_pct", Gate;
     /// The copied leader's copies lost too many times in a row.
@@ -107,6 +109,8 @@ checks! {
     MinEntryPrice => "min_entry_price", "min_entry_price", Gate;
     /// The market resolves too soon to enter.
     NearResolution => "near_resolution", "min_hours_to_resolution", Gate;
+    /// Nothing else failed, yet the buy sized below the strategy's minimum bet (notional).
+    BelowMinBet => "below_min_bet", "min_bet_usdc", Gate;
     /// Net inventory in the market is at the limit in this direction: reduce-only.
     ReduceOnly => "reduce_only", "inventory_limit_shares", Cap;
     /// Cost in this market would exceed the dollar stake limit.
@@ -261,6 +265,11 @@ mod tests {
         assert_eq!(config_key("drawdown_heat_3"), Some("heat_thresholds"));
         assert_eq!(config_key("take_profit"), Some("take_profit_pct"));
         assert_eq!(config_key("crossed_quote"), Some("-"));
+        assert_eq!(
+            config_key("max_entries_per_day"),
+            Some("max_entries_per_day")
+        );
+        assert_eq!(config_key("below_min_bet"), Some("min_bet_usdc"));
         assert_eq!(config_key("no_such_code"), None);
     }
 }

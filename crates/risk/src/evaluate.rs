@@ -13,6 +13,7 @@ use crate::drawdown::heat_level;
 use crate::exposure::exposure;
 use crate::input::{Candidate, PortfolioState};
 use crate::money::lot_shares;
+use crate::sizing::Sizing;
 
 /// Decides on `candidate` against `state` at `now_ms`.
 ///
@@ -36,15 +37,8 @@ pub fn evaluate(
     rejections.extend(checks::gates(config, state, candidate, &e, &heat, now_ms));
     let (sizing, cap_rejections) = caps::size_buy(config, state, candidate, &e, &heat, now_ms);
     rejections.extend(cap_rejections);
-    let min = min_order_shares(candidate);
-    if rejections.is_empty() && sizing.shares < min {
-        rejections.push(Rejection::new(
-            Check::BelowMinSize,
-            format!(
-                "sized to {} shares (${} Kelly stake, bound by {:?}), below the minimum order of {min}",
-                sizing.shares, sizing.kelly_stake, sizing.bound_by
-            ),
-        ));
+    if rejections.is_empty() {
+        rejections.extend(too_small(config, candidate, &sizing));
     }
     let order = ApprovedOrder {
         token: candidate.token,
@@ -55,6 +49,34 @@ pub fn evaluate(
         fee: sizing.fee,
     };
     RiskDecision::new(order, rejections, Some(sizing))
+}
+
+/// Whether a buy that passed everything else sized too small to send: below the strategy's
+/// minimum bet (notional) or below the market's minimum order. Judged only then, because the
+/// size of a refused buy means nothing.
+fn too_small(config: &RiskConfig, candidate: &Candidate, sizing: &Sizing) -> Vec<Rejection> {
+    let mut out = Vec::new();
+    let min_bet = config.profile_for(&candidate.strategy).min_bet_usdc;
+    if min_bet > Usdc::ZERO && sizing.notional < min_bet {
+        out.push(Rejection::new(
+            Check::BelowMinBet,
+            format!(
+                "sized to ${} ({} shares, bound by {:?}), below the minimum bet of ${min_bet}",
+                sizing.notional, sizing.shares, sizing.bound_by
+            ),
+        ));
+    }
+    let min = min_order_shares(candidate);
+    if sizing.shares < min {
+        out.push(Rejection::new(
+            Check::BelowMinSize,
+            format!(
+                "sized to {} shares (${} Kelly stake, bound by {:?}), below the minimum order of {min}",
+                sizing.shares, sizing.kelly_stake, sizing.bound_by
+            ),
+        ));
+    }
+    out
 }
 
 fn evaluate_sell(

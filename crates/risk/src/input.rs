@@ -213,6 +213,10 @@ pub struct PortfolioState {
     pub traders: BTreeMap<String, TraderRecord>,
     /// Circuit breakers, by market.
     pub breakers: BTreeMap<ConditionId, MarketBreaker>,
+    /// Entries each strategy opened today (UTC), for `max_entries_per_day`. The caller keeps
+    /// the count (it knows which entries were placed, and when the day rolls).
+    #[serde(default)]
+    pub entries_today: BTreeMap<String, u32>,
 }
 
 impl PortfolioState {
@@ -232,6 +236,7 @@ impl PortfolioState {
             halts: Halts::default(),
             traders: BTreeMap::new(),
             breakers: BTreeMap::new(),
+            entries_today: BTreeMap::new(),
         }
     }
 
@@ -239,6 +244,12 @@ impl PortfolioState {
     #[must_use]
     pub fn peak_equity(&self) -> Usdc {
         self.drawdown.peak.max(self.equity)
+    }
+
+    /// Entries `strategy` opened today.
+    #[must_use]
+    pub fn entries_today(&self, strategy: &str) -> u32 {
+        self.entries_today.get(strategy).copied().unwrap_or(0)
     }
 
     /// Shares of `token` held.

@@ -41,6 +41,7 @@
 //! | `daily_soft_stop` | gate | `daily_soft_stop_pct` | 0.10 | loss today ≥ fraction of the day's starting equity | 001 |
 //! | `weekly_halt` | gate | `weekly_halt_pct` | 0.30 | loss this week ≥ fraction of the week's starting equity | 001 |
 //! | `max_open_positions` | gate | `max_open_positions` | 25 | a new position while this many tokens are held | 000 |
+//! | `max_entries_per_day` | gate | `max_entries_per_day` | 0 (unlimited) | the strategy already opened this many entries today (UTC) | 003 |
 //! | `trader_cutoff` | gate | `trader_max_drawdown_pct` | 0.20 | copied leader's copies drew down ≥ limit, or operator cutoff | 001 |
 //! | `trader_loss_streak` | gate | `trader_max_consecutive_losses` | 5 | copied leader's copies lost this many times in a row | 001 |
 //! | `circuit_breaker` | gate | `breaker_adverse_fills` | 3 (cooldown `breaker_cooldown_secs` 1800) | the market's breaker is open | 002 |
@@ -58,6 +59,7 @@
 //! | `min_kelly` | gate | `min_kelly_fraction` | 0.02 | full Kelly × `kelly_fraction` < minimum | 003 |
 //! | `min_entry_price` | gate | `min_entry_price` | 0.15 | limit price below | 003 |
 //! | `near_resolution` | gate | `min_hours_to_resolution` | 1 | end date sooner than this | 000 (timeline) |
+//! | `below_min_bet` | gate | `min_bet_usdc` | $0 (off) | nothing else failed, yet the buy sized below this notional | 003 |
 //! | `reduce_only` | cap | `inventory_limit_shares` | 500 shares | net inventory in the market (YES − NO, in the buy's direction) at the limit (0 disables) | 002 |
 //! | `max_stake_per_market` | cap | `max_stake_per_market` | $50 | cost in the market | 000 |
 //! | `max_per_market` | cap | `max_market_exposure_pct` | 0.08 | cost in the market / equity | 001 |
@@ -76,6 +78,10 @@
 //! | `invalid_candidate` | sanity | – | always | a buy marked as an exit, a ratio outside its range | – |
 //! | `below_min_size` | sanity | – | always | nothing else failed, yet the size is below the market's minimum order | venue |
 //!
+//! Six keys can differ by strategy ([Profiles](#profiles)): `min_edge`, `min_confidence`,
+//! `max_entries_per_day`, `min_bet_usdc`, `max_stake_per_market`, and `kelly_fraction` (which
+//! `min_kelly` also reads).
+//!
 //! The drawdown guard (seed 002's kill switch with auto-recovery) also reads
 //! `drawdown_recover_pct` (0.15: hysteresis), `drawdown_cooldown_secs` (3600) and
 //! `max_recoveries_per_day` (0: only an operator reset recovers, as in seed 000).
@@ -90,13 +96,25 @@
 //!
 //! | Multiplier | `[risk]` key | Default | Seed |
 //! |---|---|---|---|
-//! | Kelly fraction | `kelly_fraction` | 0.25 | 000, 001 |
+//! | Kelly fraction (per profile) | `kelly_fraction` | 0.25 | 000, 001, 003 |
 //! | confidence LOW / MEDIUM / HIGH | `confidence_multipliers` | 0.5 / 0.75 / 1 | 000 |
 //! | drawdown heat 0 / 1 / 2 / 3 | `heat_multipliers` | 1 / 0.5 / 0.25 / 0 | 000 |
 //! | timeline (terminal risk scaling) | `terminal_window_hours`, `terminal_min_multiplier` | 48 h, 0.25 | 003 |
 //! | volatility | the candidate's `volatility_multiplier` | 1 | 000 |
 //! | regime | `regime_multipliers` | HIGH_VOLATILITY 0.5, LOW_ACTIVITY 0.75 | 000 |
 //! | category | `category_multipliers` | MACRO 1, CORPORATE 0.75, ELECTION 0.5 | 000 |
+//!
+//! # Profiles
+//!
+//! `[risk.profiles.<strategy>]` tables ([`RiskProfile`]) override `kelly_fraction`, `min_edge`,
+//! `min_confidence`, `max_entries_per_day`, `min_bet_usdc` and `max_stake_per_market` for the
+//! entries of one strategy, named by its account (`copy`, `forecast`, …, ignoring case),
+//! as seed 003 runs an aggressive, a balanced and a conservative strategy side by side. Each key
+//! is optional; the section's value applies where a profile is silent, and to strategies without
+//! one, so a configuration without profiles decides exactly as before. Every check reads its
+//! strategy's values through [`RiskConfig::profile_for`]. The limits that protect the whole book
+//! (drawdown, loss stops, percentage caps, halts) are not per strategy. The entry count
+//! `max_entries_per_day` reads is [`PortfolioState::entries_today`], which the kernel keeps.
 //!
 //! # Exits
 //!
@@ -133,7 +151,7 @@ pub mod trader;
 pub use breaker::{BreakerOpened, MarketBreaker};
 pub use checks::{daily_loss, weekly_loss};
 pub use codes::{Check, CheckKind, config_key};
-pub use config::RiskConfig;
+pub use config::{EffectiveLimits, RiskConfig, RiskProfile};
 pub use decision::{ApprovedOrder, Rejection, RiskDecision};
 pub use drawdown::{DrawdownGuard, GuardTransition, Heat, Trip, drawdown_fraction, heat_level};
 pub use edge::{Direction, EdgeAssessment, SideEdge, assess_edge};

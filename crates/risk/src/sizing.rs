@@ -103,7 +103,8 @@ pub struct Multipliers {
 }
 
 impl Multipliers {
-    /// The multipliers for `candidate`; each in [0, 1], NaN read as 0.
+    /// The multipliers for `candidate`; each in [0, 1], NaN read as 0. The Kelly fraction is
+    /// the candidate's strategy's (its profile's, or the section's).
     #[must_use]
     pub fn for_candidate(
         config: &RiskConfig,
@@ -118,7 +119,7 @@ impl Multipliers {
             .unwrap_or(1.0);
         let category = lookup(&config.category_multipliers, &candidate.key.category).unwrap_or(1.0);
         Multipliers {
-            kelly_fraction: unit(config.kelly_fraction),
+            kelly_fraction: unit(config.profile_for(&candidate.strategy).kelly_fraction),
             confidence: unit(config.confidence_multiplier(candidate.confidence)),
             heat: unit(heat.multiplier),
             timeline: unit(timeline_multiplier(config, candidate.end_time_ms, now_ms)),

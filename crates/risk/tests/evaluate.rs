@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use polybot_model::{Side, Size, Usdc};
 use polybot_risk::{
-    Bound, Check, Confidence, HaltSource, MarketBreaker, OutcomeSide, RiskConfig, TraderRecord,
-    Trip, evaluate, worst_case,
+    Bound, Check, Confidence, HaltSource, MarketBreaker, OutcomeSide, RiskConfig, RiskProfile,
+    TraderRecord, Trip, evaluate, worst_case,
 };
 
 /// A sell of the 100 YES shares held in market 1.
@@ -221,4 +221,39 @@ fn neg_risk_room_is_filled_exactly() {
     (hedge.key.category, hedge.market_type) = ("SPORTS".into(), "SPORTS".into());
     let d = evaluate(&config, &s, &hedge, NOW);
     assert!(d.is_approved(), "{:?}", d.rejections);
+}
+
+/// Seed 003's aggressive profile doubles the Kelly fraction for its strategy: the stake doubles
+/// (to the part per million) for it and for no other strategy, and the multiplier is recorded.
+#[test]
+fn a_profile_kelly_fraction_sizes_only_its_strategy() {
+    let mut config = kelly_bound_config();
+    let base = evaluate(&config, &state(), &candidate(), NOW)
+        .sizing
+        .unwrap();
+    let profile = RiskProfile {
+        kelly_fraction: Some(0.5),
+        ..RiskProfile::default()
+    };
+    config.profiles.insert(STRATEGY.into(), profile);
+    let d = evaluate(&config, &state(), &candidate(), NOW);
+    assert!(d.is_approved(), "{:?}", d.rejections);
+    let bold = d.sizing.unwrap();
+    assert_eq!(bold.multipliers.kelly_fraction, 0.5);
+    assert!((bold.fraction - 2.0 * base.fraction).abs() < 1e-12);
+    let ppm = (0.5 * base.kelly_full * 1e6).floor() as i64;
+    assert_eq!(bold.kelly_stake, Usdc::from_micros(10_000 * ppm));
+    assert_eq!(bold.bound_by, Bound::Kelly);
+    assert!(bold.shares > base.shares);
+    // The same trade by another strategy (same bankroll) sizes as before.
+    let mut c = candidate();
+    c.strategy = "copy".into();
+    let mut s = state();
+    s.strategy_bankrolls.insert("copy".into(), usd(10_000));
+    let other = evaluate(&config, &s, &c, NOW).sizing.unwrap();
+    assert_eq!(other.multipliers.kelly_fraction, 0.25);
+    assert_eq!(
+        (other.kelly_stake, other.shares),
+        (base.kelly_stake, base.shares)
+    );
 }

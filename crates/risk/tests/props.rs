@@ -8,7 +8,7 @@ use common::*;
 use polybot_model::{Price, Probability, Side, Size, TokenId, Usdc};
 use polybot_risk::{
     ApprovedOrder, Candidate, Confidence, HaltSource, MarketKey, OpenPosition, OutcomeSide,
-    PortfolioState, RiskConfig, Trip, evaluate,
+    PortfolioState, RiskConfig, RiskProfile, Trip, evaluate,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -110,9 +110,21 @@ prop_compose! {
         max_stake in 1i64..5_000, market in 1u32..100, category in 1u32..100, event in 1u32..100,
         global in 1u32..100, neg_risk in 0u32..60, reserve in 0u32..50, per_trade in 1u32..100,
         copy in 1u32..100, liquidity in 1u32..100, inventory in 0u64..5_000, independent in any::<bool>(),
+        profile in prop::option::of((prop::option::of(1i64..5_000), prop::option::of(1u32..=100), 0i64..30)),
     ) -> RiskConfig {
         let pct = |n: u32| f64::from(n) / 100.0;
+        // Half the time the strategy has its own stake limit, Kelly fraction and minimum bet.
+        let profiles = profile.map(|(stake, kelly, min_bet)| {
+            let profile = RiskProfile {
+                max_stake_per_market: stake.map(usd),
+                kelly_fraction: kelly.map(pct),
+                min_bet_usdc: Some(usd(min_bet)),
+                ..RiskProfile::default()
+            };
+            (STRATEGY.to_owned(), profile)
+        });
         RiskConfig {
+            profiles: profiles.into_iter().collect(),
             max_stake_per_market: usd(max_stake),
             max_market_exposure_pct: pct(market),
             max_category_exposure_pct: pct(category),
@@ -197,6 +209,7 @@ fn assert_no_cap_broken(
     if let Some(r) = c.requested_size {
         prop_assert!(order.size <= r);
     }
+    prop_assert!(order.notional >= config.profile_for(&c.strategy).min_bet_usdc);
     exposure_caps_hold(config, s, c, &order)?;
     bankroll_and_cash_caps_hold(config, s, c, &order)?;
     group_and_inventory_caps_hold(config, s, c, &order)
@@ -212,7 +225,8 @@ fn exposure_caps_hold(
     let n = i128::from(order.notional.micros());
     let ps = &s.positions;
     let in_market = sum_cost(ps.iter().filter(|p| p.key.market == c.key.market)) + n;
-    prop_assert!(in_market <= i128::from(config.max_stake_per_market.micros()));
+    let stake_limit = config.profile_for(&c.strategy).max_stake_per_market;
+    prop_assert!(in_market <= i128::from(stake_limit.micros()));
     prop_assert!(within(in_market, s.equity, config.max_market_exposure_pct));
     let (cat_pct, _) = config.category_limit(&c.key.category);
     let in_cat = sum_cost(ps.iter().filter(|p| p.key.category == c.key.category)) + n;

@@ -11,7 +11,7 @@ use common::*;
 use polybot_model::{Size, Usdc};
 use polybot_risk::{
     Check, Confidence, CutoffReason, HaltSource, MarketBreaker, OutcomeSide, PortfolioState,
-    RiskConfig, TraderRecord, Trip, config_key, evaluate,
+    RiskConfig, RiskProfile, TraderRecord, Trip, config_key, evaluate,
 };
 
 type Row = (
@@ -57,6 +57,11 @@ fn gate_rows() -> Vec<Row> {
             s.week_start_equity = usd(15_000)
         }),
         (Check::MaxOpenPositions, |c, _, _| c.max_open_positions = 0),
+        (Check::MaxEntriesPerDay, |c, s, _| {
+            // The strategy's third entry today, with three allowed.
+            c.max_entries_per_day = 3;
+            s.entries_today.insert(STRATEGY.into(), 3);
+        }),
         (Check::TraderCutoff, |_, s, k| {
             k.leader = Some("0xleader".into());
             let mut record = TraderRecord::new(usd(1_000));
@@ -120,6 +125,16 @@ fn candidate_rows() -> Vec<Row> {
         }),
         (Check::NearResolution, |_, _, k| {
             k.end_time_ms = Some(NOW + HOUR / 2)
+        }),
+        (Check::BelowMinBet, |c, _, k| {
+            // The strategy caps the size at 40 shares ($16, above the market's 5-share minimum
+            // order); its profile will not bet under $20.
+            let profile = RiskProfile {
+                min_bet_usdc: Some(usd(20)),
+                ..RiskProfile::default()
+            };
+            c.profiles.insert(STRATEGY.into(), profile);
+            k.requested_size = Some(Size::shares(40));
         }),
     ]
 }
@@ -260,4 +275,76 @@ fn halts_from_every_source_stop_entries_under_one_code() {
     let mut record = TraderRecord::new(usd(1_000));
     record.mark(&RiskConfig::default(), usd(700), NOW);
     assert_eq!(record.cutoff.unwrap().reason, CutoffReason::Drawdown);
+}
+
+/// Seed 003's conservative profile for the candidate's strategy: each overridden limit triggers
+/// its usual code for that strategy alone, and another strategy still gets the section's values.
+#[test]
+fn a_profile_triggers_its_checks_for_its_strategy_only() {
+    type Case = (
+        Check,
+        RiskProfile,
+        fn(&mut PortfolioState, &mut polybot_risk::Candidate),
+    );
+    let cases: [Case; 5] = [
+        (
+            Check::MinEdge,
+            RiskProfile {
+                min_edge: Some(0.15),
+                ..RiskProfile::default()
+            },
+            |_, _| {},
+        ),
+        (
+            Check::LowConfidence,
+            // MEDIUM passes the section's minimum, not the profile's.
+            RiskProfile {
+                min_confidence: Some(Confidence::High),
+                ..RiskProfile::default()
+            },
+            |_, k| k.confidence = Confidence::Medium,
+        ),
+        (
+            Check::MaxEntriesPerDay,
+            RiskProfile {
+                max_entries_per_day: Some(3),
+                ..RiskProfile::default()
+            },
+            |s, _| {
+                s.entries_today.insert(STRATEGY.into(), 3);
+            },
+        ),
+        (
+            Check::MaxStakePerMarket,
+            RiskProfile {
+                max_stake_per_market: Some(usd(1)),
+                ..RiskProfile::default()
+            },
+            |_, _| {},
+        ),
+        (
+            Check::MinKelly,
+            // Quarter Kelly passes the 2% minimum; a hundredth of Kelly does not.
+            RiskProfile {
+                kelly_fraction: Some(0.01),
+                ..RiskProfile::default()
+            },
+            |_, _| {},
+        ),
+    ];
+    for (check, profile, prepare) in cases {
+        let mut config = RiskConfig::default();
+        config.profiles.insert(STRATEGY.to_uppercase(), profile);
+        assert_eq!(config.validate(), Ok(()), "{check}");
+        let (mut s, mut c) = (state(), candidate());
+        prepare(&mut s, &mut c);
+        let d = evaluate(&config, &s, &c, NOW);
+        assert_eq!(d.codes(), [check.code()], "{check}: {:?}", d.rejections);
+        // The same candidate from a strategy without a profile passes.
+        c.strategy = "other".into();
+        s.strategy_bankrolls.insert("other".into(), usd(10_000));
+        s.entries_today.insert("other".into(), 3);
+        let d = evaluate(&config, &s, &c, NOW);
+        assert!(d.is_approved(), "{check}: {:?}", d.rejections);
+    }
 }

@@ -23,7 +23,44 @@ where
     deserializer.deserialize_any(DecimalVisitor(PhantomData))
 }
 
+/// Deserializes an optional exact decimal (with `#[serde(default)]` on the field, an absent key
+/// is `None`); a JSON `null` is `None` too.
+pub fn optional_decimal<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    deserializer.deserialize_option(OptionalVisitor(PhantomData))
+}
+
 struct DecimalVisitor<T>(PhantomData<T>);
+
+struct OptionalVisitor<T>(PhantomData<T>);
+
+impl<'de, T> Visitor<'de> for OptionalVisitor<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal amount, as a string or a number")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+        decimal(deserializer).map(Some)
+    }
+}
 
 impl<T> DecimalVisitor<T>
 where

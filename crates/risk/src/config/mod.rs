@@ -5,7 +5,10 @@
 //! only where its documentation says so.
 
 mod exact;
+mod profile;
 mod validate;
+
+pub use profile::{EffectiveLimits, RiskProfile};
 
 use std::collections::BTreeMap;
 
@@ -74,6 +77,13 @@ pub struct RiskConfig {
     /// No entries in markets resolving sooner than this (hours); must be at least
     /// `exit_before_resolution_hours`, or entries would be exited at once.
     pub min_hours_to_resolution: f64,
+    /// Entries each strategy may open per UTC day (approved and placed buys, counted per
+    /// strategy); `0` is unlimited. Seed 003 limits signals per day by profile (10 / 5 / 3).
+    pub max_entries_per_day: u32,
+    /// Smallest buy worth placing (notional, USDC): a buy the caps size below it is refused
+    /// rather than sent as a dust trade; `0` disables. Seed 003: €5 / €15 by profile.
+    #[serde(deserialize_with = "exact::decimal")]
+    pub min_bet_usdc: Usdc,
 
     // --- Positions and exposure ----------------------------------------------------------------
     /// Maximum concurrent open positions (tokens held). Seed 000: 25.
@@ -154,6 +164,13 @@ pub struct RiskConfig {
     pub edge_reversal_threshold: f64,
     /// Exit a copied position when its leader sells. Seed 001.
     pub mirror_leader_exits: bool,
+
+    // --- Per-strategy profiles ----------------------------------------------------------------
+    /// Overrides of `kelly_fraction`, `min_edge`, `min_confidence`, `max_entries_per_day`,
+    /// `min_bet_usdc` and `max_stake_per_market` for one strategy (by account name), as
+    /// `[risk.profiles.<strategy>]` tables. Seed 003 runs three profiles side by side. Last, so
+    /// the tables serialize after every plain key.
+    pub profiles: BTreeMap<String, RiskProfile>,
 }
 
 impl Default for RiskConfig {
@@ -190,6 +207,8 @@ impl Default for RiskConfig {
             min_kelly_fraction: 0.02,
             min_entry_price: Price::from_micros(150_000).unwrap_or(Price::MIN),
             min_hours_to_resolution: 1.0,
+            max_entries_per_day: 0,
+            min_bet_usdc: Usdc::ZERO,
             max_open_positions: 25,
             max_correlated_positions: 4,
             max_stake_per_market: Usdc::dollars(50),
@@ -222,6 +241,7 @@ impl Default for RiskConfig {
             exit_before_resolution_hours: 0.0,
             edge_reversal_threshold: 0.0,
             mirror_leader_exits: true,
+            profiles: BTreeMap::new(),
         }
     }
 }

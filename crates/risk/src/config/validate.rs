@@ -40,6 +40,17 @@ impl Errors {
         self.check(value >= Usdc::ZERO, key, value, "must not be negative");
     }
 
+    /// A minimum bet above the stake allowed per market would refuse every entry. (A negative
+    /// amount is reported by `non_negative`.)
+    fn min_bet_fits(&mut self, key: &str, min: Usdc, max: Usdc) {
+        self.check(
+            min <= max || min <= Usdc::ZERO || max < Usdc::ZERO,
+            key,
+            min,
+            &format!("must not exceed max_stake_per_market (${max}), or every entry is refused"),
+        );
+    }
+
     fn multipliers(&mut self, key: &str, map: &BTreeMap<String, f64>) {
         for (name, value) in map {
             let entry = format!("{key}.{name}");
@@ -63,6 +74,7 @@ impl RiskConfig {
         self.validate_exposure(&mut errors);
         self.validate_sizing(&mut errors);
         self.validate_exits(&mut errors);
+        self.validate_profiles(&mut errors);
         if errors.0.is_empty() {
             Ok(())
         } else {
@@ -211,6 +223,50 @@ impl RiskConfig {
         );
     }
 
+    /// Each profile's overrides with the same rules as the section's keys, named
+    /// `profiles.<strategy>.<key>`, and each strategy's minimum bet under its stake limit.
+    fn validate_profiles(&self, e: &mut Errors) {
+        e.non_negative("min_bet_usdc", self.min_bet_usdc);
+        e.min_bet_fits("min_bet_usdc", self.min_bet_usdc, self.max_stake_per_market);
+        for (name, p) in &self.profiles {
+            let key = |field: &str| format!("profiles.{name}.{field}");
+            e.check(
+                !name.trim().is_empty(),
+                "profiles",
+                "\"\"",
+                "strategy names must not be empty",
+            );
+            let same = self
+                .profiles
+                .keys()
+                .filter(|k| k.eq_ignore_ascii_case(name));
+            e.check(
+                same.count() == 1,
+                &format!("profiles.{name}"),
+                name,
+                "names match strategies ignoring case, so two profiles name one strategy",
+            );
+            if let Some(v) = p.kelly_fraction {
+                e.positive_fraction(&key("kelly_fraction"), v);
+            }
+            if let Some(v) = p.min_edge {
+                e.range(&key("min_edge"), v, 0.0, 1.0);
+            }
+            if let Some(v) = p.min_bet_usdc {
+                e.non_negative(&key("min_bet_usdc"), v);
+            }
+            if let Some(v) = p.max_stake_per_market {
+                e.non_negative(&key("max_stake_per_market"), v);
+            }
+            let limits = self.profile_for(name);
+            e.min_bet_fits(
+                &key("min_bet_usdc"),
+                limits.min_bet_usdc,
+                limits.max_stake_per_market,
+            );
+        }
+    }
+
     fn validate_exits(&self, e: &mut Errors) {
         e.range("take_profit_pct", self.take_profit_pct, 0.0, 1_000.0);
         e.range("stop_loss_pct", self.stop_loss_pct, 0.0, 1.0);
@@ -263,6 +319,47 @@ mod tests {
                 "category_limits.MACRO",
                 "kelly_fraction",
                 "stop_loss_pct",
+            ]
+        );
+    }
+
+    #[test]
+    fn profile_errors_are_named_by_strategy_and_key() {
+        let mut c = RiskConfig {
+            min_bet_usdc: Usdc::dollars(60),
+            ..RiskConfig::default()
+        };
+        let bad = super::super::RiskProfile {
+            kelly_fraction: Some(1.5),
+            min_edge: Some(f64::NAN),
+            min_bet_usdc: Some(Usdc::dollars(-1)),
+            max_stake_per_market: Some(Usdc::dollars(-5)),
+            ..Default::default()
+        };
+        c.profiles.insert("copy".into(), bad);
+        // Its own stake limit is above the section's minimum bet, which it inherits.
+        let roomy = super::super::RiskProfile {
+            max_stake_per_market: Some(Usdc::dollars(100)),
+            ..Default::default()
+        };
+        c.profiles.insert("forecast".into(), roomy);
+        c.profiles.insert("Forecast".into(), roomy);
+        let keys: Vec<String> = c
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "min_bet_usdc",
+                "profiles.Forecast",
+                "profiles.copy.kelly_fraction",
+                "profiles.copy.min_edge",
+                "profiles.copy.min_bet_usdc",
+                "profiles.copy.max_stake_per_market",
+                "profiles.forecast",
             ]
         );
     }

@@ -30,7 +30,7 @@ pub struct ForecastTradingConfig {
     /// fills when the ask moves a little; also capped by `risk.max_slippage` and by the edge.
     pub max_entry_slippage: f64,
     /// The strategy's own minimum net edge before asking the risk gate; `0` uses
-    /// `risk.min_edge`, the gate's own minimum.
+    /// `risk.min_edge` (or its `risk.profiles.<account>` override), the gate's own minimum.
     pub min_edge: f64,
     /// Sell a held outcome when a new forecast gives the other outcome the edge.
     pub exit_on_reversal: bool,

@@ -150,7 +150,7 @@ fn choose(
             "no ask on either outcome".to_owned(),
         );
     };
-    let min_edge = min_edge(config, view);
+    let min_edge = min_edge(config, account, view);
     let summary = || {
         format!(
             "p_yes {}; YES edge {}, NO edge {}; min {min_edge}",
@@ -220,12 +220,14 @@ fn edge_text(quote: Option<Quote>) -> String {
     )
 }
 
-/// The strategy's minimum edge: its own when set, else the gate's.
-fn min_edge(config: &ForecastTradingConfig, view: &View<'_>) -> f64 {
+/// The strategy's minimum edge: its own when set, else the gate's for this account (its
+/// `[risk.profiles.<account>]` minimum, or the section's), so it does not pass up trades the
+/// gate would take nor send ones the gate refuses.
+fn min_edge(config: &ForecastTradingConfig, account: &AccountId, view: &View<'_>) -> f64 {
     if config.min_edge > 0.0 {
         config.min_edge
     } else {
-        view.risk_config.min_edge
+        view.risk_config.profile_for(&account.0).min_edge
     }
 }
 

@@ -1,8 +1,8 @@
 //! The risk gate inside the kernel: a strategy's [`Entry`] or [`Exit`] becomes an order only
 //! after `polybot_risk::evaluate` approved and sized it against the whole portfolio, and the
 //! risk state that outlives one event (halts, the drawdown guard, copied leaders, circuit
-//! breakers, when each position was opened) lives here, so it is journaled, replayed and
-//! persisted like the rest of the kernel's state.
+//! breakers, when each position was opened, each strategy's entries today) lives here, so it is
+//! journaled, replayed and persisted like the rest of the kernel's state.
 //!
 //! The checks themselves are pure functions in `polybot-risk`; this module only assembles their
 //! inputs from the kernel's books and ledger and acts on the verdict.
@@ -110,6 +110,11 @@ pub struct RiskMemory {
     /// Fills the circuit breaker judges once their wait is over.
     #[serde(default)]
     pub fills_to_judge: Vec<FillToJudge>,
+    /// Entries each strategy (account) placed through the risk gate on `day`, for
+    /// `risk.max_entries_per_day` and its profiles. Counted whether or not a limit is set, so
+    /// a limit configured mid-day counts the day's entries; cleared when the day rolls.
+    #[serde(default)]
+    pub entries_today: BTreeMap<String, u32>,
 }
 
 /// The risk engine's setup a session starts with: its configuration and the memory restored

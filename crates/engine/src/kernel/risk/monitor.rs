@@ -1,8 +1,8 @@
-//! What the risk gate does between entries: rolls the day and week the loss limits count from,
-//! moves the drawdown guard with equity, follows fills (when a position opened, a copied
-//! leader's record, a market's run of adverse fills), takes halts and cutoffs from operators,
-//! and raises exits (take-profit, stop-loss, holding time, approaching resolution, edge
-//! reversal) on every tick.
+//! What the risk gate does between entries: rolls the day and week the loss limits and the daily
+//! entry counts count from, moves the drawdown guard with equity, follows fills (when a position
+//! opened, a copied leader's record, a market's run of adverse fills), takes halts and cutoffs
+//! from operators, and raises exits (take-profit, stop-loss, holding time, approaching
+//! resolution, edge reversal) on every tick.
 
 use polybot_model::{Side, TokenId, Usdc};
 use polybot_risk::{
@@ -57,7 +57,8 @@ pub enum RiskCommand {
 }
 
 impl<V: Venue> Kernel<V> {
-    /// Starts a new day or week for the loss limits when the clock crossed one.
+    /// Starts a new day or week for the loss limits, and a new day of entry counts, when the
+    /// clock crossed one (UTC).
     pub(crate) fn roll_periods(&mut self) {
         let day = self.now_ms.div_euclid(DAY_MS);
         let week = (day + WEEK_OFFSET_DAYS).div_euclid(7);
@@ -67,6 +68,9 @@ impl<V: Venue> Kernel<V> {
         }
         let total = self.ledger.total(self.now_ms, |t| self.mark(t));
         let memory = &mut self.risk.memory;
+        if day != memory.day {
+            memory.entries_today.clear();
+        }
         if day != memory.day || memory.day_start_equity == Usdc::ZERO {
             memory.day = day;
             memory.day_start_equity = total.equity;

@@ -72,6 +72,7 @@ impl<V: Venue> Kernel<V> {
         state.halts = memory.halts.clone();
         state.traders = memory.traders.clone();
         state.breakers = memory.breakers.clone();
+        state.entries_today = memory.entries_today.clone();
         for (id, account) in self.ledger.accounts() {
             state.starting_bankroll = state.starting_bankroll.saturating_add(account.bankroll());
             if let Some(v) = self.ledger.snapshot(id, self.now_ms, |t| self.mark(t)) {
@@ -186,6 +187,15 @@ impl<V: Venue> Kernel<V> {
                 });
             memo.leader.clone_from(&entry.leader);
             memo.probability = Some(entry.probability);
+            // An entry is counted once its order is placed: a refused or unplaceable one used
+            // none of the strategy's daily allowance.
+            let count = self
+                .risk
+                .memory
+                .entries_today
+                .entry(account.0.clone())
+                .or_default();
+            *count = count.saturating_add(1);
             self.risk.changed = true;
         }
     }
