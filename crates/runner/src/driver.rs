@@ -5,6 +5,7 @@
 
 mod commands;
 mod forecasts;
+mod inputs;
 mod leaders;
 mod loads;
 mod market_data;
@@ -35,6 +36,7 @@ use crate::markets::{self, MarketInfo};
 use crate::persist::persist;
 use crate::recovery::{self, Recovered};
 use crate::{Result, RunError, dollars, now_ms};
+use inputs::{Market, recv_forecast, recv_leader, recv_market, recv_report};
 use polybot_alerts::AlertDispatcher;
 
 /// How long the engine runs.
@@ -548,46 +550,6 @@ impl LiveRules for polybot_engine::sim::SimVenue {}
 impl LiveRules for LiveVenue {
     fn set_rules(&mut self, info: &MarketInfo) {
         LiveVenue::set_rules(self, info.session.token, info.token_rules());
-    }
-}
-
-enum Market {
-    Event(MarketEvent),
-    Lagged,
-}
-
-async fn recv_market(rx: &mut Option<broadcast::Receiver<MarketEvent>>) -> Option<Market> {
-    let Some(receiver) = rx.as_mut() else {
-        return std::future::pending().await;
-    };
-    match receiver.recv().await {
-        Ok(event) => Some(Market::Event(event)),
-        Err(broadcast::error::RecvError::Lagged(_)) => Some(Market::Lagged),
-        Err(broadcast::error::RecvError::Closed) => {
-            *rx = None;
-            None
-        }
-    }
-}
-
-async fn recv_forecast(feed: &mut Option<ForecastFeed>) -> Option<ReadyForecast> {
-    match feed.as_mut() {
-        Some(feed) => feed.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn recv_leader(feed: &mut Option<LeaderFeed>) -> Option<polybot_wallets::DetectedTrade> {
-    match feed.as_mut() {
-        Some(feed) => feed.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn recv_report(rx: &mut Option<mpsc::UnboundedReceiver<Event>>) -> Option<Event> {
-    match rx.as_mut() {
-        Some(receiver) => receiver.recv().await,
-        None => std::future::pending().await,
     }
 }
 
