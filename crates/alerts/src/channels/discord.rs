@@ -5,10 +5,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::http::{self, Target};
+use super::http::{self, Webhook};
 use crate::alert::Alert;
 use crate::error::{BuildError, NotifyError};
 use crate::format::discord_payload;
@@ -17,11 +17,8 @@ use crate::notifier::{Notifier, SendFuture};
 pub const CHANNEL: &str = "discord";
 
 pub struct DiscordNotifier {
-    client: reqwest::Client,
-    webhook_url: SecretString,
-    endpoint: String,
+    webhook: Webhook,
     username: Option<String>,
-    timeout: Duration,
 }
 
 /// Discord's error body: `{"message": "...", "code": 0}`, or for 429 `{"retry_after": 0.5, ...}`.
@@ -40,46 +37,35 @@ impl DiscordNotifier {
         username: Option<String>,
         timeout: Duration,
     ) -> Result<Self, BuildError> {
-        let endpoint = super::webhook_endpoint("discord.webhook_url", &webhook_url)?;
         Ok(DiscordNotifier {
-            client: http::client(CHANNEL, timeout)?,
-            webhook_url,
-            endpoint,
+            webhook: Webhook::new(CHANNEL, "discord.webhook_url", webhook_url, timeout)?,
             username,
-            timeout,
         })
     }
 
     async fn deliver(&self, alert: &Alert) -> Result<(), NotifyError> {
-        let url = self.webhook_url.expose_secret();
-        let secrets = super::url_secrets(url);
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let target = Target {
-            channel: CHANNEL,
-            url,
-            endpoint: &self.endpoint,
-            timeout: self.timeout,
-            secrets: &secrets,
-        };
         let body = discord_payload(alert, self.username.as_deref());
-        let reply = http::post_json(&self.client, &target, &body).await?;
-        if reply.status.is_success() {
-            return Ok(());
-        }
-        let parsed = serde_json::from_str::<ErrorBody>(&reply.body).ok();
-        let retry = parsed
-            .as_ref()
-            .and_then(|b| b.retry_after)
-            .and_then(http::seconds);
-        let message = parsed.as_ref().and_then(|b| b.message.as_deref());
-        Err(http::failure(&target, &reply, retry, message))
+        self.webhook
+            .post(&body, |target, reply| {
+                if reply.status.is_success() {
+                    return Ok(());
+                }
+                let parsed = serde_json::from_str::<ErrorBody>(&reply.body).ok();
+                let retry = parsed
+                    .as_ref()
+                    .and_then(|b| b.retry_after)
+                    .and_then(http::seconds);
+                let message = parsed.as_ref().and_then(|b| b.message.as_deref());
+                Err(http::failure(target, &reply, retry, message))
+            })
+            .await
     }
 }
 
 impl fmt::Debug for DiscordNotifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DiscordNotifier")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.webhook.endpoint)
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
@@ -91,7 +77,7 @@ impl Notifier for DiscordNotifier {
     }
 
     fn endpoint(&self) -> String {
-        self.endpoint.clone()
+        self.webhook.endpoint.clone()
     }
 
     fn send<'a>(&'a self, alert: &'a Alert) -> SendFuture<'a> {

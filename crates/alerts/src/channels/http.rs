@@ -130,3 +130,54 @@ pub(crate) fn clean_detail(text: &str, secrets: &[&str]) -> String {
     }
     truncate(&crate::format::one_line(&scrub(text, secrets)), 300)
 }
+
+/// A webhook whose URL is its credential (Discord, Slack): the client, the secret URL and its
+/// redacted form, and the POST that keeps every part of the URL out of errors.
+pub(crate) struct Webhook {
+    channel: &'static str,
+    client: reqwest::Client,
+    url: secrecy::SecretString,
+    /// [`crate::redact_url`] of the URL.
+    pub endpoint: String,
+    timeout: Duration,
+}
+
+impl Webhook {
+    /// `field` names the setting in errors (`slack.webhook_url`); the URL is never quoted.
+    pub(crate) fn new(
+        channel: &'static str,
+        field: &str,
+        url: secrecy::SecretString,
+        timeout: Duration,
+    ) -> Result<Self, BuildError> {
+        Ok(Webhook {
+            endpoint: super::webhook_endpoint(field, &url)?,
+            client: client(channel, timeout)?,
+            channel,
+            url,
+            timeout,
+        })
+    }
+
+    /// POSTs `body` and hands the reply to `judge` with the request's [`Target`], so that the
+    /// channel's own reading of the answer can build errors with the URL's secrets scrubbed.
+    pub(crate) async fn post(
+        &self,
+        body: &serde_json::Value,
+        judge: impl FnOnce(&Target<'_>, Reply) -> Result<(), NotifyError>,
+    ) -> Result<(), NotifyError> {
+        use secrecy::ExposeSecret as _;
+        let url = self.url.expose_secret();
+        let secrets = super::url_secrets(url);
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let target = Target {
+            channel: self.channel,
+            url,
+            endpoint: &self.endpoint,
+            timeout: self.timeout,
+            secrets: &secrets,
+        };
+        let reply = post_json(&self.client, &target, body).await?;
+        judge(&target, reply)
+    }
+}
