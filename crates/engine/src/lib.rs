@@ -21,7 +21,7 @@ pub mod venue;
 
 pub use event::Event;
 pub use fingerprint::Fingerprint;
-pub use kernel::{Changes, Decision, Kernel, Restored, RunningAlgo};
+pub use kernel::{Changes, ClosedOrder, Decision, Kernel, Restored, RunningAlgo};
 pub use kernel::{Stage, UnknownStage};
 pub use ledger::{
     AccountId, Applied, EquitySnapshot, Fill, FillStatus, Ledger, LedgerError, Position,

@@ -5,7 +5,7 @@
 use polybot_model::{TokenId, Usdc};
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::{Kernel, MarketMeta, Restored, RiskSetup, RunningAlgo};
+use crate::kernel::{ClosedOrder, Kernel, MarketMeta, Restored, RiskSetup, RunningAlgo};
 use crate::ledger::{AccountId, Fill, FillStatus, Ledger, LedgerError, Resolution};
 use crate::orders::{MarketRules, TrackedOrder};
 use crate::sim::{SimConfig, SimMarket, SimVenue};
@@ -101,6 +101,14 @@ pub struct SessionHeader {
     /// reads as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub strategies: Vec<StrategySetup>,
+    /// Orders that closed shortly before the session started. The venue may still report a
+    /// fill for one (a trade it matched before the cancel or expiry we saw), and the kernel
+    /// books it to the order's account only if it remembers the order; recorded here so a
+    /// replay remembers the same orders and decides the same. Journals written before this was
+    /// recorded have none, and a session without any writes no key, so its header reads as
+    /// before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closed_orders: Vec<ClosedOrder>,
 }
 
 impl SessionHeader {
@@ -123,7 +131,8 @@ impl SessionHeader {
         Ok(ledger)
     }
 
-    /// The kernel this session runs: its markets, and the restored ledger, orders and algos.
+    /// The kernel this session runs: its markets, and the restored ledger, orders and algos,
+    /// remembering the recently closed orders as pruned ones.
     pub fn build_kernel<V: Venue>(&self, venue: V) -> Result<Kernel<V>, LedgerError> {
         let mut kernel = Kernel::new(venue);
         for market in &self.markets {
@@ -135,6 +144,7 @@ impl SessionHeader {
             orders: self.orders.clone(),
             algos: self.algos.clone(),
             next_id: self.next_id,
+            closed: self.closed_orders.clone(),
         });
         Ok(kernel)
     }

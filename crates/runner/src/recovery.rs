@@ -22,6 +22,13 @@ pub const RISK_KEY: &str = "engine.risk";
 /// The kv key recording whether this data directory trades on paper or live.
 pub const MODE_KEY: &str = "engine.mode";
 
+/// How long before start-up an order may have closed and still be remembered by the kernel
+/// (see `SessionHeader::closed_orders`). A fill the venue reports after the close we saw is for
+/// a trade it matched before; we may only hear of it when reconciliation reads the venue's
+/// trades after a restart, so the window must span the longest outage we expect to resume from
+/// unattended (a night, with margin). A day of closed orders also keeps the header small.
+pub const CLOSED_ORDER_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
+
 pub struct Recovered {
     pub header: SessionHeader,
     /// Every stored order (the live venue adopts them to recognise its trades).
@@ -76,9 +83,10 @@ pub struct SessionStart<'a> {
     pub strategies: Vec<StrategySetup>,
 }
 
-/// Loads the state to resume from. Accounts the store lacks are created with the start's
-/// bankroll. In live mode an order stored as sent without a venue id may or may not have
-/// reached the exchange: it is marked unknown, for reconciliation to settle.
+/// Loads the state to resume from, with the orders closed in the last
+/// [`CLOSED_ORDER_MEMORY_MS`]. Accounts the store lacks are created with the start's bankroll.
+/// In live mode an order stored as sent without a venue id may or may not have reached the
+/// exchange: it is marked unknown, for reconciliation to settle.
 pub async fn recover(store: &Store, start: SessionStart<'_>) -> Result<Recovered> {
     let SessionStart {
         mode,
@@ -106,6 +114,9 @@ pub async fn recover(store: &Store, start: SessionStart<'_>) -> Result<Recovered
         .into_iter()
         .map(|(r, _, redeemed)| (r, redeemed.is_some()))
         .collect();
+    let closed_orders = store
+        .closed_orders_since(started_ms.saturating_sub(CLOSED_ORDER_MEMORY_MS))
+        .await?;
     let mut orders = store.open_orders().await?;
     if mode == Mode::Live {
         for order in &mut orders {
@@ -143,6 +154,7 @@ pub async fn recover(store: &Store, start: SessionStart<'_>) -> Result<Recovered
                 memory: risk_memory,
             },
             strategies,
+            closed_orders,
         },
         all_orders,
         fills: fill_status,

@@ -1,6 +1,6 @@
 //! Conversions shared by the engine tables: JSON encoding, integer columns, text tags.
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use polybot_model::Side;
 use serde::Serialize;
 
@@ -9,6 +9,16 @@ use crate::error::{Result, StoreError};
 /// Fixed-width UTC, so that text order is time order.
 pub(crate) fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A time in Unix milliseconds written as [`now_text`] writes times, so that `updated_at`
+/// columns compare with it as text. Clamped to years 1970..=9999, where the text has a fixed
+/// width and so sorts as the time does.
+pub(crate) fn ms_text(ts_ms: i64) -> String {
+    const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    DateTime::from_timestamp_millis(ts_ms.clamp(0, MAX_MS))
+        .unwrap_or(DateTime::UNIX_EPOCH)
+        .to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 /// The JSON for a row's `data`; `key` names the row in the error.

@@ -1,11 +1,12 @@
 //! Orders: the kernel's [`TrackedOrder`]s by client id, so that a restart reloads every order
-//! that may still trade and resumes client-id numbering where it stopped.
+//! that may still trade, remembers the ones that closed recently, and resumes client-id
+//! numbering where it stopped.
 
-use polybot_engine::AccountId;
 use polybot_engine::orders::{ClientOrderId, OrderState, TrackedOrder};
+use polybot_engine::{AccountId, ClosedOrder};
 use sqlx::sqlite::SqliteConnection;
 
-use crate::codec::{now_text, side_text, to_i64, to_json};
+use crate::codec::{ms_text, now_text, side_text, to_i64, to_json};
 use crate::error::{Result, StoreError};
 use crate::{Backend, Store};
 
@@ -29,6 +30,15 @@ const BY_ID: &str = "SELECT client_id, data FROM orders WHERE client_id = $1";
 const OPEN: &str = "\
 SELECT client_id, data FROM orders
 WHERE state IN ('pending', 'submitted', 'live', 'cancel_pending')
+ORDER BY client_id";
+
+/// Closed orders last written at or after `$1`. A closed order is last written when it closes or
+/// soon after (a fill reported once it is pruned is booked, not written to its order), so its
+/// `updated_at` is no earlier than its close. Only the state is indexed, so this reads every
+/// closed order's row: acceptable once per start, and no migration is needed for it.
+pub(crate) const CLOSED_SINCE: &str = "\
+SELECT client_id, data FROM orders
+WHERE state IN ('filled', 'cancelled', 'expired', 'rejected') AND updated_at >= $1
 ORDER BY client_id";
 
 const BY_ACCOUNT: &str = "\
@@ -143,6 +153,16 @@ impl Store {
     /// reconciles with the venue.
     pub async fn open_orders(&self) -> Result<Vec<TrackedOrder>> {
         self.fetch_orders("open_orders", OPEN, None).await
+    }
+
+    /// The orders that closed at or after `since_ms` (Unix milliseconds), by client id: what a
+    /// restarted kernel remembers so that a fill the venue reports late is still booked.
+    pub async fn closed_orders_since(&self, since_ms: i64) -> Result<Vec<ClosedOrder>> {
+        let since = ms_text(since_ms);
+        let orders = self
+            .fetch_orders("closed_orders_since", CLOSED_SINCE, Some(&since))
+            .await?;
+        Ok(orders.iter().map(ClosedOrder::of).collect())
     }
 
     /// Every order of `account`, by client id.

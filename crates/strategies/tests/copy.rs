@@ -68,6 +68,7 @@ fn kernel() -> Kernel<SimVenue> {
         next_id: 1,
         risk: RiskSetup::default(),
         strategies: Vec::new(),
+        closed_orders: Vec::new(),
     };
     let mut k = header.build_kernel(header.sim_venue()).unwrap();
     k.add_strategy(Box::new(CopyStrategy::new(CopyConfig {

@@ -81,6 +81,7 @@ fn kernel_with(config: ForecastTradingConfig, risk: RiskConfig, fee_bps: u32) ->
             ..RiskSetup::default()
         },
         strategies: Vec::new(),
+        closed_orders: Vec::new(),
     };
     let mut k = header.build_kernel(header.sim_venue()).unwrap();
     k.add_strategy(Box::new(ForecastStrategy::new(config)));

@@ -87,6 +87,7 @@ fn header() -> SessionHeader {
             })
             .unwrap(),
         ],
+        closed_orders: Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use polybot_model::ConditionId;
 
-use super::{Decision, Kernel, RunningAlgo};
+use super::{ClosedOrder, Decision, Kernel, RunningAlgo};
 use crate::ledger::Fill;
 use crate::ledger::{FillStatus, Ledger, Resolution, TradeId};
 use crate::orders::{ClientOrderId, TrackedOrder};
@@ -63,6 +63,8 @@ pub struct Restored {
     pub algos: Vec<RunningAlgo>,
     /// The next client order id (one past the highest ever used).
     pub next_id: u64,
+    /// Orders that closed before the restart, remembered as pruned ones (see [`ClosedOrder`]).
+    pub closed: Vec<ClosedOrder>,
 }
 
 impl<V: Venue> Kernel<V> {
@@ -108,6 +110,12 @@ impl<V: Venue> Kernel<V> {
             self.next_id = self.next_id.max(id.0 + 1);
         }
         self.next_id = self.next_id.max(restored.next_id);
+        self.pruned = restored
+            .closed
+            .into_iter()
+            .filter(|c| !self.orders.contains_key(&c.client_id))
+            .map(|c| (c.client_id, c.into()))
+            .collect();
     }
 
     /// Running execution algorithms.

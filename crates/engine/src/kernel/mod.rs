@@ -19,6 +19,7 @@ mod risk;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use open::OpenIndex;
+pub use reports::ClosedOrder;
 use reports::PrunedOrder;
 
 use polybot_model::{OrderBook, TokenId, Usdc};

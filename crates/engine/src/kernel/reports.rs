@@ -5,6 +5,7 @@
 //! venue settled. Such a fill is still flagged, because it means our view of the order was wrong.
 
 use polybot_model::{Side, TokenId, Usdc};
+use serde::{Deserialize, Serialize};
 
 use super::Kernel;
 use super::decision::Decision;
@@ -29,6 +30,39 @@ impl PrunedOrder {
             account: order.request.account.clone(),
             token: order.request.token_id,
             side: order.request.side,
+        }
+    }
+}
+
+/// An order that closed before this session started, as the session header records it: the
+/// kernel remembers it as if it had pruned it itself, so that a fill the venue reports late
+/// (after a restart) is still booked to its owner instead of only being flagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedOrder {
+    pub client_id: ClientOrderId,
+    pub account: AccountId,
+    pub token: TokenId,
+    pub side: Side,
+}
+
+impl ClosedOrder {
+    #[must_use]
+    pub fn of(order: &TrackedOrder) -> Self {
+        ClosedOrder {
+            client_id: order.request.client_id,
+            account: order.request.account.clone(),
+            token: order.request.token_id,
+            side: order.request.side,
+        }
+    }
+}
+
+impl From<ClosedOrder> for PrunedOrder {
+    fn from(order: ClosedOrder) -> Self {
+        PrunedOrder {
+            account: order.account,
+            token: order.token,
+            side: order.side,
         }
     }
 }

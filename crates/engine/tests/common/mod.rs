@@ -71,6 +71,7 @@ pub fn header(tokens: &[TokenId], accounts: &[(&str, i64)]) -> SessionHeader {
         next_id: 1,
         risk: RiskSetup::default(),
         strategies: Vec::new(),
+        closed_orders: Vec::new(),
     }
 }
 

@@ -149,6 +149,7 @@ pub fn risk_stage(
             config: config.risk.clone(),
             ..RiskSetup::default()
         },
+        closed_orders: Vec::new(),
     };
     let mut kernel = header
         .build_kernel(header.sim_venue())

@@ -1,9 +1,10 @@
+use polybot_engine::ClosedOrder;
 use polybot_engine::orders::{ClientOrderId, OrderEvent, OrderState, TrackedOrder};
 use polybot_model::{Side, Size};
 
-use super::{account, sample_order, temp_store, venue_id};
+use super::{account, sample_order, temp_store, token_id, venue_id};
 use crate::StoreError;
-use crate::orders::{OPEN_STATES, state_text};
+use crate::orders::{CLOSED_SINCE, OPEN_STATES, state_text};
 
 fn ids(orders: &[TrackedOrder]) -> Vec<u64> {
     orders.iter().map(|o| o.request.client_id.0).collect()
@@ -28,6 +29,11 @@ fn open_state_tags_match_is_open() {
         assert_eq!(
             OPEN_STATES.contains(&state_text(&state)),
             state.is_open(),
+            "{state:?}"
+        );
+        assert_eq!(
+            CLOSED_SINCE.contains(&format!("'{}'", state_text(&state))),
+            !state.is_open(),
             "{state:?}"
         );
     }
@@ -210,5 +216,71 @@ async fn corrupt_order_rows_name_the_client_id() {
         .unwrap();
     let err = store.order(ClientOrderId(7)).await.unwrap_err();
     assert!(is_c7(&err), "{err:?}");
+    store.close().await;
+}
+
+/// `order` closed the way `close` says (after being sent and acknowledged).
+fn closed(mut order: TrackedOrder, close: OrderEvent) -> TrackedOrder {
+    order.apply(OrderEvent::Sent).unwrap();
+    let id = order.request.client_id.0;
+    order
+        .apply(OrderEvent::Acknowledged {
+            venue_id: venue_id(id),
+        })
+        .unwrap();
+    order.apply(close).unwrap();
+    order
+}
+
+#[tokio::test]
+async fn closed_orders_since_lists_orders_closed_after_the_cutoff() {
+    let (_dir, _path, store) = temp_store().await;
+    let fill = OrderEvent::Fill {
+        size: Size::shares(10),
+    };
+    store
+        .upsert_orders(&[
+            sample_order(1, "a", 11, Side::Buy), // open
+            closed(sample_order(2, "a", 12, Side::Buy), OrderEvent::Cancelled),
+            closed(sample_order(3, "b", 13, Side::Sell), fill),
+            closed(sample_order(4, "b", 14, Side::Buy), OrderEvent::Expired),
+        ])
+        .await
+        .unwrap();
+    // Order 4 closed long ago.
+    sqlx::query("UPDATE orders SET updated_at = '2020-01-01T00:00:00.000000Z' WHERE client_id = 4")
+        .execute(store.sqlite_pool())
+        .await
+        .unwrap();
+    let cutoff_ms = 1_600_000_000_000; // 2020-09-13, after order 4 closed
+    let recent = store.closed_orders_since(cutoff_ms).await.unwrap();
+    assert_eq!(
+        recent,
+        [
+            ClosedOrder {
+                client_id: ClientOrderId(2),
+                account: account("a"),
+                token: token_id(12),
+                side: Side::Buy,
+            },
+            ClosedOrder {
+                client_id: ClientOrderId(3),
+                account: account("b"),
+                token: token_id(13),
+                side: Side::Sell,
+            },
+        ]
+    );
+    let all = store.closed_orders_since(0).await.unwrap();
+    let all: Vec<u64> = all.iter().map(|o| o.client_id.0).collect();
+    assert_eq!(all, [2, 3, 4], "the open order is never listed");
+    let future_ms = chrono::Utc::now().timestamp_millis() + 60_000;
+    assert!(
+        store
+            .closed_orders_since(future_ms)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     store.close().await;
 }

@@ -253,6 +253,7 @@ fn the_open_order_index_always_equals_the_walk_over_every_order() {
                     orders: k.orders().values().cloned().collect(),
                     algos: k.algos().cloned().collect(),
                     next_id: k.next_id(),
+                    closed: Vec::new(),
                 };
                 k.restore(restored);
                 assert_indexes_agree(&k, step);
