@@ -147,8 +147,6 @@ pub struct ProviderConfig {
 /// never printed either way).
 impl PartialEq for ProviderConfig {
     fn eq(&self, other: &Self) -> bool {
-        use secrecy::ExposeSecret as _;
-        let key = |k: &Option<SecretString>| k.as_ref().map(|s| s.expose_secret().to_owned());
         self.name == other.name
             && self.kind == other.kind
             && self.enabled == other.enabled
@@ -164,7 +162,7 @@ impl PartialEq for ProviderConfig {
             && self.output_usd_per_mtok == other.output_usd_per_mtok
             && self.weight == other.weight
             && self.fallback_only == other.fallback_only
-            && key(&self.api_key) == key(&other.api_key)
+            && same_key(&self.api_key, &other.api_key)
     }
 }
 
@@ -195,12 +193,7 @@ impl ProviderConfig {
     /// `base_url` or the kind's default, without a trailing `/`.
     #[must_use]
     pub fn effective_base_url(&self) -> String {
-        let url = if self.base_url.trim().is_empty() {
-            self.kind.default_base_url()
-        } else {
-            self.base_url.trim()
-        };
-        url.trim_end_matches('/').to_owned()
+        base_url_or(&self.base_url, self.kind.default_base_url())
     }
 
     /// `api_key_env` or the kind's default variable.
@@ -304,7 +297,7 @@ fn validate_provider(p: &ProviderConfig, at: &str, errors: &mut Vec<FieldError>)
     }
     validate_call_bounds(p, &mut push);
     if let Some(env) = p.effective_key_env()
-        && (env.is_empty() || !env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && !is_env_name(&env)
     {
         // The value is not echoed: it may be a key pasted in the wrong place.
         push(
@@ -353,6 +346,31 @@ fn validate_call_bounds(p: &ProviderConfig, push: &mut impl FnMut(&str, String, 
             "must be 1..=60000",
         );
     }
+}
+
+/// `configured` (trimmed), or `default` when it is empty; without a trailing `/`.
+pub(crate) fn base_url_or(configured: &str, default: &str) -> String {
+    let url = match configured.trim() {
+        "" => default,
+        url => url,
+    };
+    url.trim_end_matches('/').to_owned()
+}
+
+/// Whether two optional keys hold the same value: configurations are compared in tests, and a
+/// key is compared by value without ever being printed.
+pub(crate) fn same_key(a: &Option<SecretString>, b: &Option<SecretString>) -> bool {
+    use secrecy::ExposeSecret as _;
+    match (a, b) {
+        (Some(a), Some(b)) => a.expose_secret() == b.expose_secret(),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Whether `name` can name an environment variable (and is not a key pasted in its place).
+pub(crate) fn is_env_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `true` when `x` is a finite number in `[lo, hi]`.

@@ -9,6 +9,8 @@ use polybot_model::FieldError;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::config::{base_url_or, is_env_name, same_key};
+
 /// Tavily key, the default for `kind = "tavily"`.
 pub const ENV_TAVILY_API_KEY: &str = "POLYBOT_TAVILY_API_KEY";
 /// SerpAPI key, the default for `kind = "serpapi"`.
@@ -174,15 +176,13 @@ pub struct SearchProviderConfig {
 /// never printed either way).
 impl PartialEq for SearchProviderConfig {
     fn eq(&self, other: &Self) -> bool {
-        use secrecy::ExposeSecret as _;
-        let key = |k: &Option<SecretString>| k.as_ref().map(|s| s.expose_secret().to_owned());
         self.kind == other.kind
             && self.enabled == other.enabled
             && self.base_url == other.base_url
             && self.api_key_env == other.api_key_env
             && self.timeout_ms == other.timeout_ms
             && self.usd_per_request == other.usd_per_request
-            && key(&self.api_key) == key(&other.api_key)
+            && same_key(&self.api_key, &other.api_key)
     }
 }
 
@@ -210,12 +210,7 @@ impl SearchProviderConfig {
     /// `base_url` or the kind's default, without a trailing `/`.
     #[must_use]
     pub fn effective_base_url(&self) -> String {
-        let url = if self.base_url.trim().is_empty() {
-            self.kind.default_base_url()
-        } else {
-            self.base_url.trim()
-        };
-        url.trim_end_matches('/').to_owned()
+        base_url_or(&self.base_url, self.kind.default_base_url())
     }
 
     /// `api_key_env` or the kind's default variable.
@@ -376,7 +371,7 @@ impl ResearchConfig {
                 );
             }
             let env = p.effective_key_env();
-            if env.is_empty() || !env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if !is_env_name(&env) {
                 // The value is not echoed: it may be a key pasted in the wrong place.
                 push(
                     "api_key_env",
