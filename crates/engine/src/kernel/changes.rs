@@ -114,7 +114,7 @@ impl<V: Venue> Kernel<V> {
             .closed
             .into_iter()
             .filter(|c| !self.orders.contains_key(&c.client_id))
-            .map(|c| (c.client_id, c.into()))
+            .map(|c| (c.client_id, c))
             .collect();
     }
 

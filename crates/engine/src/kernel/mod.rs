@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use open::OpenIndex;
 pub use reports::ClosedOrder;
-use reports::PrunedOrder;
 
 use polybot_model::{OrderBook, TokenId, Usdc};
 
@@ -60,7 +59,7 @@ pub struct Kernel<V: Venue> {
     /// Orders handed to the driver by `prune_closed`: a venue may still confirm their end
     /// (a FOK/FAK's `Closed` after its last fill), which is then no surprise, or report a late
     /// fill, which must still reach the owner's books.
-    pruned: HashMap<ClientOrderId, PrunedOrder, FastHash>,
+    pruned: HashMap<ClientOrderId, ClosedOrder, FastHash>,
     /// Execution algorithms being worked, by their id.
     algos: BTreeMap<ClientOrderId, RunningAlgo>,
     strategies: Vec<Box<dyn Strategy>>,
@@ -208,7 +207,7 @@ impl<V: Venue> Kernel<V> {
         let mut pruned = Vec::with_capacity(closed.len());
         for id in closed {
             if let Some(order) = self.orders.remove(&id) {
-                self.pruned.insert(id, PrunedOrder::of(&order));
+                self.pruned.insert(id, ClosedOrder::of(&order));
                 pruned.push(order);
             }
         }

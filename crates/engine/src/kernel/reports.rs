@@ -14,29 +14,11 @@ use crate::orders::{ClientOrderId, OrderEvent, OrderState, TrackedOrder};
 use crate::sim::{CloseReason, VenueReport};
 use crate::venue::Venue;
 
-/// What the kernel keeps of an order after `prune_closed` handed it to the driver: enough to
-/// book a late fill to the right account and to notice a fill that does not match the order.
-/// (The fee is not kept: a fill report carries the fee the venue charged.)
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct PrunedOrder {
-    pub account: AccountId,
-    pub token: TokenId,
-    pub side: Side,
-}
-
-impl PrunedOrder {
-    pub fn of(order: &TrackedOrder) -> Self {
-        PrunedOrder {
-            account: order.request.account.clone(),
-            token: order.request.token_id,
-            side: order.request.side,
-        }
-    }
-}
-
-/// An order that closed before this session started, as the session header records it: the
-/// kernel remembers it as if it had pruned it itself, so that a fill the venue reports late
-/// (after a restart) is still booked to its owner instead of only being flagged.
+/// What the kernel keeps of a closed order: enough to book a late fill to the right account
+/// and to notice a fill that does not match the order (the fee is not kept: a fill report
+/// carries the fee the venue charged). Orders pruned this session are kept so, and the session
+/// header records those that closed before it started, so that a fill the venue reports late
+/// (after a restart too) is still booked to its owner instead of only being flagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedOrder {
     pub client_id: ClientOrderId,
@@ -53,16 +35,6 @@ impl ClosedOrder {
             account: order.request.account.clone(),
             token: order.request.token_id,
             side: order.request.side,
-        }
-    }
-}
-
-impl From<ClosedOrder> for PrunedOrder {
-    fn from(order: ClosedOrder) -> Self {
-        PrunedOrder {
-            account: order.account,
-            token: order.token,
-            side: order.side,
         }
     }
 }
